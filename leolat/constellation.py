@@ -316,6 +316,12 @@ class Constellation:
         a_km = sgp4_semimajor_axis_km(self._satrecs())
         shell, plane, slot, summaries = infer_shell_columns(
             self._cols["inclination_deg"], a_km, eph.r_teme_km[0], eph.v_teme_km_s[0], params)
+        for k, s in enumerate(summaries):
+            # Report the orbit-averaged altitude, the convention Walker shells are built with.
+            m = shell == k
+            s["altitude_km"] = sgp4_mean_altitude_km(
+                float(np.median(self._cols["mean_motion_rev_day"][m])), s["inclination_deg"],
+                float(np.median(self._cols["eccentricity"][m])))
         infos = tuple(
             ShellInfo(name=f"shell{k}-{s['inclination_deg']:.1f}deg-{s['altitude_km']:.0f}km",
                       altitude_km=s["altitude_km"], inclination_deg=s["inclination_deg"],

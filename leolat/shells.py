@@ -22,7 +22,8 @@ real catalogue it has to be found:
 3. **Slots.** Within a plane, satellites are numbered by increasing argument
    of latitude at the reference instant.
 
-Altitude here is the SGP4 mean semi-major axis minus 6378.137 km.
+Satellites are clustered on the SGP4 mean semi-major axis minus 6378.137 km;
+the shell table reports the orbit-averaged altitude, as Walker shells define it.
 """
 
 from __future__ import annotations

@@ -1,0 +1,107 @@
+import numba
+import numpy as np
+import pytest
+from sgp4.api import Satrec, SatrecArray
+
+from leolat import Constellation, MemoryBudgetError, TimeGrid
+from leolat.constants import DEEP_SPACE_PERIOD_MIN
+
+from .vallado import verification_cases
+
+
+def test_teme_is_identical_to_python_sgp4_on_the_real_snapshot(starlink_tle):
+    c = Constellation.from_tle(starlink_tle)[::7]
+    lines = starlink_tle.read_text().splitlines()
+    by_satnum = {int(Satrec.twoline2rv(lines[i + 1], lines[i + 2]).satnum): (lines[i + 1], lines[i + 2])
+                 for i in range(0, len(lines), 3)}
+    sats = SatrecArray([Satrec.twoline2rv(*by_satnum[int(n)]) for n in c.satnum])
+    grid = TimeGrid.from_utc("2026-05-13T00:00:00Z", 86400, 1200)
+    eph = c.propagate(grid)
+    e, r, v = sats.sgp4(np.asarray(grid.jd), np.asarray(grid.fr))
+    np.testing.assert_array_equal(eph.r_teme_km, r.transpose(1, 0, 2))
+    np.testing.assert_array_equal(eph.v_teme_km_s, v.transpose(1, 0, 2))
+    np.testing.assert_array_equal(eph.error, e.T)
+
+
+@pytest.mark.parametrize("case", verification_cases(), ids=lambda c: c[0][2:7])
+def test_vallado_verification_cases(case):
+    l1, l2, tsince, r_ref, v_ref = case
+    c = Constellation.from_tle(f"{l1}\n{l2}\n", checksum="ignore")
+    jd, fr = c.epoch_jd[0], c.epoch_fr[0] + tsince / 1440.0
+    grid = TimeGrid.from_jd(np.full(tsince.size, jd), fr)
+    eph = c.propagate(grid, ut1_utc=False)
+    # Rounding each instant to the nanosecond moves a satellite < 1e-8 km.
+    ok = eph.error[:, 0] == 0
+    np.testing.assert_allclose(eph.r_teme_km[ok, 0], r_ref[ok], atol=2e-7, rtol=0)
+    np.testing.assert_allclose(eph.v_teme_km_s[ok, 0], v_ref[ok], atol=2e-9 * 1e3, rtol=0)
+    # Error codes are python-sgp4's, and failed states are NaN, never silently kept.
+    sat = Satrec.twoline2rv(l1, l2)
+    err, _, _ = sat.sgp4_array(np.asarray(grid.jd), np.asarray(grid.fr))
+    np.testing.assert_array_equal(eph.error[:, 0], err)
+    assert np.all(np.isnan(eph.r_itrf_km[~ok, 0]))
+
+
+def test_vallado_set_has_error_and_deep_space_cases():
+    cases = verification_cases()
+    periods = [1440.0 / float(l2[52:63]) for _, l2, *_ in cases]
+    assert sum(p >= DEEP_SPACE_PERIOD_MIN for p in periods) >= 10
+    assert len(cases) >= 30
+
+
+def test_decayed_satellite_is_nan_with_its_error_code_not_an_exception():
+    c = Constellation.walker(1, 2, 160, 51.6, bstar_per_earth_radius=0.5,
+                             epoch="2026-01-01T00:00:00Z")
+    grid = TimeGrid.from_utc("2026-01-01T00:00:00Z", 20 * 86400, 86400)
+    eph = c.propagate(grid)
+    assert eph.error[0, 0] == 0 and np.isfinite(eph.r_itrf_km[0]).all()
+    # With this much drag the mean eccentricity leaves its range (SGP4 error 1) as the
+    # orbit collapses; either way the state is flagged, not raised.
+    assert (eph.error[-1] > 0).all()
+    assert np.isnan(eph.r_itrf_km[-1]).all() and np.isnan(eph.subpoints()[0][-1]).all()
+
+
+def test_memory_budget_refuses_with_the_way_out():
+    c = Constellation.preset("starlink-gen1")
+    grid = TimeGrid.from_utc("2026-01-01T00:00:00Z", 86400, 1)
+    with pytest.raises(MemoryBudgetError, match=r"propagate_chunks.*fit the budget") as info:
+        c.propagate(grid, memory_budget_mb=4096)
+    assert "4.00 GiB" in str(info.value) and "4,408 satellites × 86,400 times" in str(info.value)
+    assert isinstance(info.value, MemoryError)
+
+
+def test_chunks_stitch_to_the_whole():
+    c = Constellation.walker(3, 4, 550, 53, 1)
+    grid = TimeGrid.from_utc("2026-01-01T00:00:00Z", 7200, 30)
+    whole = c.propagate(grid)
+    budget_mb = 100 * len(c) * 146 / 2**20  # about 100 time steps per chunk
+    chunks = list(c.propagate_chunks(grid, memory_budget_mb=budget_mb))
+    assert len(chunks) == 3
+    np.testing.assert_array_equal(np.concatenate([ch.r_itrf_km for ch in chunks]), whole.r_itrf_km)
+    assert np.concatenate([ch.times.unix_ns for ch in chunks]).tolist() == grid.unix_ns.tolist()
+    with pytest.raises(MemoryBudgetError, match="one time step"):
+        next(c.propagate_chunks(grid, memory_budget_mb=1e-6))
+
+
+def test_results_do_not_depend_on_the_thread_count():
+    c = Constellation.walker(6, 10, 550, 53, 1)
+    grid = TimeGrid.from_utc("2026-01-01T00:00:00Z", 3600, 10)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = c.propagate(grid, polar_motion=True)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        many = c.propagate(grid, polar_motion=True)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one.r_itrf_km, many.r_itrf_km)
+    np.testing.assert_array_equal(one.v_itrf_km_s, many.v_itrf_km_s)
+
+
+def test_ephemeris_shapes_and_subpoints():
+    c = Constellation.walker(2, 3, 550, 53, 1)
+    eph = c.propagate(TimeGrid.from_utc("2026-01-01T00:00:00Z", 600, 60))
+    assert eph.shape == (10, 6) and eph.r_itrf_km.shape == (10, 6, 3)
+    assert eph.r_itrf_km.flags.c_contiguous and eph.r_itrf_km.dtype == np.float64
+    lat, lon, alt = eph.subpoints()
+    assert lat.shape == (10, 6) and np.all(np.abs(lat) <= 53.2) and np.all(alt > 540)
+    assert list(eph.backend) == ["sgp4"] * 6
