@@ -289,8 +289,10 @@ class Constellation:
         return self[self._cols["shell"] < 0]
 
     def __repr__(self) -> str:
-        shells = f", {len(self._shells)} shells" if self._shells else ""
-        return f"Constellation({len(self):,} satellites{shells}, source={self.source!r})"
+        n, k = len(self), len(self._shells)
+        shells = f", {k} shell{'s' if k != 1 else ''}" if k else ""
+        return (f"Constellation({n:,} satellite{'s' if n != 1 else ''}{shells}, "
+                f"source={self.source!r})")
 
     # ------------------------------------------------------------------ shells
     def infer_shells(self, params: ShellParameters | None = None, **overrides) -> "Constellation":

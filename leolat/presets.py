@@ -12,8 +12,8 @@ import difflib
 import functools
 import io
 from dataclasses import dataclass
-from importlib import resources
 
+from ._data import read_text
 from .errors import PresetError
 
 __all__ = ["PresetShell", "presets", "preset_shells"]
@@ -45,7 +45,7 @@ class PresetShell:
 
 @functools.lru_cache(maxsize=1)
 def _table() -> tuple[PresetShell, ...]:
-    text = resources.files("leolat.data").joinpath("presets.csv").read_text(encoding="utf-8")
+    text = read_text("presets.csv")
     rows = []
     for row in csv.DictReader(io.StringIO(text)):
         rows.append(PresetShell(

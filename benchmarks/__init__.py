@@ -1,0 +1,1 @@
+"""leolat benchmarks: ``python -m benchmarks SUITE`` (see ``python -m benchmarks --help``)."""

@@ -1,0 +1,30 @@
+"""Benchmark runner: ``python -m benchmarks SUITE [options]``.
+
+Suites print a table of figures and of ratios against named baselines that are
+measured in the same run, and can write JSON (``--out DIR``).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from . import propagate
+
+SUITES = {"propagate": propagate}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("suite", choices=sorted(SUITES))
+    parser.add_argument("--sats", type=int, default=1584, help="satellites (default 1584)")
+    parser.add_argument("--times", type=int, default=1000, help="time steps (default 1000)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (best is kept)")
+    parser.add_argument("--out", default="benchmarks/results", help="folder for JSON results ('' for none)")
+    args = parser.parse_args(argv)
+    args.out = args.out or None
+    SUITES[args.suite].run(args)
+
+
+if __name__ == "__main__":
+    main()
