@@ -115,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", default=DEFAULT_START, help="UTC start, ISO-8601 with zone")
     p.add_argument("--duration", type=float, default=DEFAULT_DURATION_S, help="seconds")
     p.add_argument("--step", type=float, default=DEFAULT_STEP_S, help="seconds")
-    p.add_argument("--backend", default="sgp4", help="propagation backend")
+    p.add_argument("--backend", default="numba", choices=("numba", "sgp4"),
+                   help="propagation backend (default numba)")
     p.add_argument("--memory-budget-mb", type=float, default=1024.0,
                    help="peak memory per chunk in MiB (default 1024)")
     p.set_defaults(func=_cmd_propagate)

@@ -16,13 +16,11 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from sgp4.api import SatrecArray
-
 from .errors import ElementSetError, ElementSetWarning, SelectionError
 from .omm import read_omm
 from .presets import preset_shells
-from .propagate import (DEFAULT_MEMORY_BUDGET_MB, Ephemeris, build_satrecs, propagate,
-                        propagate_chunks)
+from .propagate import (DEFAULT_BACKEND, DEFAULT_MEMORY_BUDGET_MB, Ephemeris, PreparedElements,
+                        propagate, propagate_chunks)
 from .shells import ShellParameters, infer_shell_columns, sgp4_semimajor_axis_km
 from .time import TimeGrid, parse_utc
 from .tle import ELEMENT_FIELDS, format_tle, read_tle
@@ -51,7 +49,7 @@ class Constellation:
         Where the elements came from (file name, preset name).
     """
 
-    __slots__ = ("_cols", "_shells", "source", "_satrec_cache")
+    __slots__ = ("_cols", "_shells", "source", "_prepared_cache")
 
     def __init__(self, columns: dict, shells: Sequence[ShellInfo] = (), source: str = ""):
         n = None
@@ -72,7 +70,7 @@ class Constellation:
         self._cols = cols
         self._shells = tuple(shells)
         self.source = source
-        self._satrec_cache = None
+        self._prepared_cache = None
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -315,7 +313,7 @@ class Constellation:
         epoch = self._cols["epoch_jd"] + self._cols["epoch_fr"]
         t_ref = TimeGrid.from_jd(np.median(epoch))
         eph = self.propagate(t_ref, ut1_utc=False)
-        a_km = sgp4_semimajor_axis_km(self._satrecs())
+        a_km = sgp4_semimajor_axis_km(self._prepared().satrecs)
         shell, plane, slot, summaries = infer_shell_columns(
             self._cols["inclination_deg"], a_km, eph.r_teme_km[0], eph.v_teme_km_s[0], params)
         for k, s in enumerate(summaries):
@@ -369,17 +367,11 @@ class Constellation:
         return text
 
     # ------------------------------------------------------------------ propagation
-    def _satrecs(self) -> list:
-        return list(self._satrec_array_and_list()[1])
-
-    def _satrec_array(self):
-        return self._satrec_array_and_list()[0]
-
-    def _satrec_array_and_list(self):
-        if self._satrec_cache is None:
-            sats = build_satrecs(self._cols)
-            self._satrec_cache = (SatrecArray(sats), tuple(sats))
-        return self._satrec_cache
+    def _prepared(self) -> PreparedElements:
+        """Initialised SGP4 state for every backend, built once (the constellation is immutable)."""
+        if self._prepared_cache is None:
+            self._prepared_cache = PreparedElements(self._cols)
+        return self._prepared_cache
 
     def mean_altitude_km(self) -> np.ndarray:
         """Orbit-averaged SGP4 altitude of each satellite (km above 6378.137 km), drag off."""
@@ -387,7 +379,7 @@ class Constellation:
             self._cols["mean_motion_rev_day"], self._cols["inclination_deg"],
             self._cols["eccentricity"])])
 
-    def propagate(self, times, backend: str = "sgp4", *, ut1_utc: bool = True,
+    def propagate(self, times, backend: str = DEFAULT_BACKEND, *, ut1_utc: bool = True,
                   polar_motion: bool = False,
                   memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB) -> Ephemeris:
         """Positions and velocities of every satellite at every time.
@@ -396,8 +388,13 @@ class Constellation:
         ----------
         times : TimeGrid
             ``n_times`` UTC instants (a sequence of datetimes is converted).
-        backend : {"sgp4"}
-            ``"sgp4"``: python-sgp4's C++ ``SatrecArray``.
+        backend : {"numba", "sgp4"}
+            ``"numba"`` (default): leolat's parallel SGP4 kernel with the ITRF
+            rotation fused in; deep-space element sets go through the C++ code
+            in the same call (``Ephemeris.backend`` says which served each).
+            ``"sgp4"``: python-sgp4's C++ ``SatrecArray`` for every satellite.
+            Both give the same error codes; near-Earth positions agree to a few
+            ulps (bit-identical on the tested catalogues).
         ut1_utc : bool
             Use UT1-UTC from the shipped IERS table in TEME -> ITRF (else UT1 = UTC).
         polar_motion : bool
@@ -415,7 +412,7 @@ class Constellation:
         return propagate(self, times, backend=backend, ut1_utc=ut1_utc,
                          polar_motion=polar_motion, memory_budget_mb=memory_budget_mb)
 
-    def propagate_chunks(self, times, backend: str = "sgp4", *,
+    def propagate_chunks(self, times, backend: str = DEFAULT_BACKEND, *,
                          memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
                          max_chunk_times: int | None = None, **kwargs) -> Iterator[Ephemeris]:
         """Iterate over Ephemeris chunks of consecutive times, each within ``memory_budget_mb``."""

@@ -2,6 +2,10 @@
 
 The friendly layer here validates and allocates; the backends fill arrays:
 
+* ``"numba"`` (default) — leolat's own SGP4 kernel (:mod:`leolat._kernels.sgp4`),
+  parallel, with the TEME -> ITRF rotation fused in. Deep-space element sets
+  (period >= 225 min) are routed to the C++ code inside the same call;
+  ``Ephemeris.backend`` records which served each satellite.
 * ``"sgp4"`` — python-sgp4's C++ ``SatrecArray`` (Vallado's reference code),
   followed by one fused numba pass that transposes to time-first and rotates
   TEME -> ITRF.
@@ -9,7 +13,9 @@ The friendly layer here validates and allocates; the backends fill arrays:
 Satellites SGP4 cannot propagate (decayed, eccentricity out of range) are not
 exceptions: their positions are NaN and ``Ephemeris.error`` keeps SGP4's code
 (1 mean eccentricity, 2 mean motion, 3 perturbed eccentricity, 4 semi-latus
-rectum, 6 decayed).
+rectum, 6 decayed). Unlike python-sgp4, which still returns the sub-surface
+position with code 6, every failed state is NaN here, so it can never be
+mistaken for a satellite.
 """
 
 from __future__ import annotations
@@ -19,19 +25,23 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 import numpy as np
-from sgp4.api import WGS72, Satrec
+from sgp4.api import WGS72, Satrec, SatrecArray
+from sgp4.model import Satrec as _PySatrec
 
 from ._kernels import frames as _kf
+from ._kernels import sgp4 as _ksgp4
 from .constants import JD_SGP4_EPOCH0
 from .eop import earth_orientation
 from .errors import LeolatError, MemoryBudgetError
 from .frames import ecef_to_geodetic
 from .time import TimeGrid
 
-__all__ = ["Ephemeris", "BACKENDS", "DEFAULT_MEMORY_BUDGET_MB", "bytes_per_sat_time",
-           "build_satrecs", "propagate", "propagate_chunks"]
+__all__ = ["Ephemeris", "BACKENDS", "DEFAULT_BACKEND", "DEFAULT_MEMORY_BUDGET_MB",
+           "PreparedElements", "bytes_per_sat_time", "build_satrecs", "propagate",
+           "propagate_chunks"]
 
-BACKENDS = ("sgp4",)
+BACKENDS = ("numba", "sgp4")
+DEFAULT_BACKEND = "numba"
 DEFAULT_MEMORY_BUDGET_MB = 4096.0
 
 _XPDOTP = 1440.0 / (2.0 * math.pi)  # rev/day -> rad/min divisor, exactly as in SGP4.cpp
@@ -153,6 +163,75 @@ def build_satrecs(cols: dict) -> list:
     return satrecs
 
 
+class PreparedElements:
+    """SGP4-initialised state of a constellation, built once and shared by the backends.
+
+    Initialisation (``sgp4init``) is python-sgp4's C++ for every backend, so the
+    numba kernel ports only propagation, and both backends start from identical
+    coefficients.
+
+    Attributes
+    ----------
+    satrecs : tuple of sgp4.api.Satrec
+    near : numpy.ndarray of intp
+        Indices of near-Earth satellites (period < 225 min), served by the numba kernel.
+    deep : numpy.ndarray of intp
+        Indices of deep-space satellites (SDP4 terms), always served by the C++ code.
+    """
+
+    def __init__(self, cols: dict):
+        self.satrecs = tuple(build_satrecs(cols))
+        method = np.array([s.method for s in self.satrecs], dtype="U1")
+        self.near = np.nonzero(method == "n")[0]
+        self.deep = np.nonzero(method != "n")[0]
+        self._array = None
+        self._deep_array = None
+        self._coef = None
+        if self.satrecs:
+            first = self.satrecs[0]
+            self.xke, self.j2, self.radius_km = first.xke, first.j2, first.radiusearthkm
+
+    @property
+    def satrec_array(self) -> SatrecArray:
+        if self._array is None:
+            self._array = SatrecArray(list(self.satrecs))
+        return self._array
+
+    @property
+    def deep_array(self) -> SatrecArray:
+        if self._deep_array is None:
+            self._deep_array = SatrecArray([self.satrecs[i] for i in self.deep])
+        return self._deep_array
+
+    @property
+    def coef(self) -> np.ndarray:
+        """Structure of arrays for the numba kernel: (len(FIELDS), n_sats) float64.
+
+        python-sgp4's C++ ``Satrec`` hides the initialised coefficients, so they
+        come from its pure-Python twin (``sgp4.model.Satrec``), initialised with
+        the same arguments; rows of deep-space satellites stay 0 (never used).
+        """
+        if self._coef is None:
+            coef = np.zeros((len(_ksgp4.FIELDS), len(self.satrecs)))
+            for i in self.near:
+                twin = _python_twin(self.satrecs[i])
+                coef[:, i] = [float(getattr(twin, name)) for name in _ksgp4.FIELDS]
+            self._coef = coef
+        return self._coef
+
+
+def _python_twin(sat):
+    """python-sgp4's pure-Python Satrec initialised like the C++ one ``sat``."""
+    twin = _PySatrec()
+    twin.sgp4init(WGS72, "i", sat.satnum, (sat.jdsatepoch + sat.jdsatepochF) - JD_SGP4_EPOCH0,
+                  sat.bstar, sat.ndot, sat.nddot, sat.ecco, sat.argpo, sat.inclo, sat.mo,
+                  sat.no_kozai, sat.nodeo)
+    twin.isimp = float(twin.isimp)
+    twin.jdsatepoch = sat.jdsatepoch
+    twin.jdsatepochF = sat.jdsatepochF
+    return twin
+
+
 def _check_budget(n_sats: int, n_times: int, memory_budget_mb: float):
     need = n_sats * n_times * bytes_per_sat_time()
     budget = memory_budget_mb * 2**20
@@ -173,7 +252,7 @@ def _as_timegrid(times) -> TimeGrid:
     return TimeGrid.from_datetimes(times)
 
 
-def propagate(constellation, times, *, backend: str = "sgp4", ut1_utc: bool = True,
+def propagate(constellation, times, *, backend: str = DEFAULT_BACKEND, ut1_utc: bool = True,
               polar_motion: bool = False,
               memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB) -> Ephemeris:
     """Propagate every satellite of a constellation over a time grid.
@@ -187,23 +266,36 @@ def propagate(constellation, times, *, backend: str = "sgp4", ut1_utc: bool = Tr
     _check_budget(n_sats, n_times, memory_budget_mb)
     dut1, xp, yp = earth_orientation(times.jd, times.fr, ut1_utc=ut1_utc,
                                      polar_motion=polar_motion)
-    sat_array = constellation._satrec_array()
-    e_st, r_st, v_st = sat_array.sgp4(np.asarray(times.jd), np.asarray(times.fr))
+    prepared = constellation._prepared()
     shape = (n_times, n_sats, 3)
     r_teme = np.empty(shape)
     v_teme = np.empty(shape)
     r_itrf = np.empty(shape)
     v_itrf = np.empty(shape)
-    _kf.teme_to_itrf_sat_major(r_st, v_st, times.jd, times.fr, dut1, xp, yp,
-                               r_teme, v_teme, r_itrf, v_itrf)
-    del r_st, v_st
+    error = np.empty((n_times, n_sats), dtype=np.uint8)
+    served_by = np.full(n_sats, "sgp4", dtype="U5")
+    jd, fr = np.asarray(times.jd), np.asarray(times.fr)
+    if backend == "numba":
+        # Near-Earth satellites through the numba kernel, deep-space ones through the C++.
+        if prepared.near.size:
+            _ksgp4.propagate_itrf(prepared.coef, prepared.near, jd, fr, dut1, xp, yp,
+                                  prepared.xke, prepared.j2, prepared.radius_km,
+                                  _ksgp4.TILE_SATS, r_teme, v_teme, r_itrf, v_itrf, error)
+            served_by[prepared.near] = "numba"
+        if prepared.deep.size:
+            e_st, r_st, v_st = prepared.deep_array.sgp4(jd, fr)
+            _kf.teme_to_itrf_sat_major(e_st, r_st, v_st, jd, fr, dut1, xp, yp, prepared.deep,
+                                       r_teme, v_teme, r_itrf, v_itrf, error)
+    else:
+        e_st, r_st, v_st = prepared.satrec_array.sgp4(jd, fr)
+        _kf.teme_to_itrf_sat_major(e_st, r_st, v_st, jd, fr, dut1, xp, yp,
+                                   np.arange(n_sats), r_teme, v_teme, r_itrf, v_itrf, error)
     return Ephemeris(
         times=times,
         satnum=constellation.satnum,
         names=constellation.names,
         r_teme_km=r_teme, v_teme_km_s=v_teme, r_itrf_km=r_itrf, v_itrf_km_s=v_itrf,
-        error=np.ascontiguousarray(e_st.T),
-        backend=np.full(n_sats, backend),
+        error=error, backend=served_by,
         ut1_utc=ut1_utc, polar_motion=polar_motion,
     )
 

@@ -76,13 +76,15 @@ def rotate_state(c, s, omega, w, x, y, z, vx, vy, vz):
 
 
 @pjit
-def teme_to_itrf_sat_major(r_st, v_st, jd, fr, dut1_s, xp_rad, yp_rad,
-                           r_teme, v_teme, r_itrf, v_itrf):
-    """Rotate satellite-major TEME states (n_sats, n_times, 3), as python-sgp4's
-    SatrecArray returns them, into time-first TEME and ITRF arrays (n_times, n_sats, 3).
+def teme_to_itrf_sat_major(e_st, r_st, v_st, jd, fr, dut1_s, xp_rad, yp_rad, columns,
+                           r_teme, v_teme, r_itrf, v_itrf, error):
+    """Scatter satellite-major SGP4 output (n, n_times[, 3]), as python-sgp4's SatrecArray
+    returns it, into time-first TEME and ITRF arrays (n_times, n_total, 3) at ``columns``.
 
-    One time step per parallel iteration: outputs are disjoint, so results do
-    not depend on the thread count.
+    States with a nonzero error code become NaN (python-sgp4 keeps a position for
+    code 6, "decayed"; a sub-surface position is not data). One time step per
+    parallel iteration: outputs are disjoint, so results do not depend on the
+    thread count.
     """
     n_sats = r_st.shape[0]
     n_times = r_st.shape[1]
@@ -90,25 +92,35 @@ def teme_to_itrf_sat_major(r_st, v_st, jd, fr, dut1_s, xp_rad, yp_rad,
         w = np.empty((3, 3))
         c, s, omega = earth_rotation(jd[t], fr[t], dut1_s[t], xp_rad[t], yp_rad[t], w)
         for k in range(n_sats):
+            col = columns[k]
+            code = e_st[k, t]
+            error[t, col] = code
+            if code != 0:
+                for j in range(3):
+                    r_teme[t, col, j] = np.nan
+                    v_teme[t, col, j] = np.nan
+                    r_itrf[t, col, j] = np.nan
+                    v_itrf[t, col, j] = np.nan
+                continue
             x = r_st[k, t, 0]
             y = r_st[k, t, 1]
             z = r_st[k, t, 2]
             vx = v_st[k, t, 0]
             vy = v_st[k, t, 1]
             vz = v_st[k, t, 2]
-            r_teme[t, k, 0] = x
-            r_teme[t, k, 1] = y
-            r_teme[t, k, 2] = z
-            v_teme[t, k, 0] = vx
-            v_teme[t, k, 1] = vy
-            v_teme[t, k, 2] = vz
+            r_teme[t, col, 0] = x
+            r_teme[t, col, 1] = y
+            r_teme[t, col, 2] = z
+            v_teme[t, col, 0] = vx
+            v_teme[t, col, 1] = vy
+            v_teme[t, col, 2] = vz
             rx, ry, rz, ux, uy, uz = rotate_state(c, s, omega, w, x, y, z, vx, vy, vz)
-            r_itrf[t, k, 0] = rx
-            r_itrf[t, k, 1] = ry
-            r_itrf[t, k, 2] = rz
-            v_itrf[t, k, 0] = ux
-            v_itrf[t, k, 1] = uy
-            v_itrf[t, k, 2] = uz
+            r_itrf[t, col, 0] = rx
+            r_itrf[t, col, 1] = ry
+            r_itrf[t, col, 2] = rz
+            v_itrf[t, col, 0] = ux
+            v_itrf[t, col, 1] = uy
+            v_itrf[t, col, 2] = uz
 
 
 @pjit
