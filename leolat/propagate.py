@@ -30,6 +30,7 @@ from sgp4.model import Satrec as _PySatrec
 
 from ._kernels import frames as _kf
 from ._kernels import sgp4 as _ksgp4
+from ._kernels import sgp4_approx as _kapprox
 from .constants import JD_SGP4_EPOCH0
 from .eop import earth_orientation
 from .errors import LeolatError, MemoryBudgetError
@@ -40,7 +41,7 @@ __all__ = ["Ephemeris", "BACKENDS", "DEFAULT_BACKEND", "DEFAULT_MEMORY_BUDGET_MB
            "PreparedElements", "bytes_per_sat_time", "build_satrecs", "propagate",
            "propagate_chunks"]
 
-BACKENDS = ("numba", "sgp4")
+BACKENDS = ("numba", "numba-approx", "sgp4")
 DEFAULT_BACKEND = "numba"
 DEFAULT_MEMORY_BUDGET_MB = 4096.0
 
@@ -187,6 +188,7 @@ class PreparedElements:
         self._array = None
         self._deep_array = None
         self._coef = None
+        self._near_coef = None
         if self.satrecs:
             first = self.satrecs[0]
             self.xke, self.j2, self.radius_km = first.xke, first.j2, first.radiusearthkm
@@ -218,6 +220,19 @@ class PreparedElements:
                 coef[:, i] = [float(getattr(twin, name)) for name in _ksgp4.FIELDS]
             self._coef = coef
         return self._coef
+
+
+    @property
+    def near_coef(self) -> tuple[np.ndarray, np.ndarray]:
+        """Near-Earth coefficients for the approx kernel: compact columns, and records."""
+        if self._near_coef is None:
+            coef = np.ascontiguousarray(self.coef[:, self.near])
+            no = coef[_ksgp4.NO_UNKOZAI]
+            inclo = coef[_ksgp4.INCLO]
+            # Exactly the C++ values: pow(xke / no, 2/3), sin(inclo), cos(inclo).
+            extra = np.stack([np.power(self.xke / no, 2.0 / 3.0), np.sin(inclo), np.cos(inclo)])
+            self._near_coef = (coef, _kapprox.tile_blocks(coef, extra))
+        return self._near_coef
 
 
 def _python_twin(sat):
@@ -273,9 +288,21 @@ def propagate(constellation, times, *, backend: str = DEFAULT_BACKEND, ut1_utc: 
     r_itrf = np.empty(shape)
     v_itrf = np.empty(shape)
     error = np.empty((n_times, n_sats), dtype=np.uint8)
-    served_by = np.full(n_sats, "sgp4", dtype="U5")
+    served_by = np.full(n_sats, "sgp4", dtype="U12")
     jd, fr = np.asarray(times.jd), np.asarray(times.fr)
-    if backend == "numba":
+    if backend == "numba-approx":
+        if prepared.near.size:
+            coef, extra = prepared.near_coef
+            contiguous = bool(prepared.near[-1] - prepared.near[0] == prepared.near.size - 1)
+            _kapprox.propagate_itrf_approx(coef, extra, prepared.near, contiguous, jd, fr, dut1, xp, yp,
+                                           prepared.xke, prepared.j2, prepared.radius_km,
+                                           r_teme, v_teme, r_itrf, v_itrf, error)
+            served_by[prepared.near] = "numba-approx"
+        if prepared.deep.size:
+            e_st, r_st, v_st = prepared.deep_array.sgp4(jd, fr)
+            _kf.teme_to_itrf_sat_major(e_st, r_st, v_st, jd, fr, dut1, xp, yp, prepared.deep,
+                                       r_teme, v_teme, r_itrf, v_itrf, error)
+    elif backend == "numba":
         # Near-Earth satellites through the numba kernel, deep-space ones through the C++.
         if prepared.near.size:
             _ksgp4.propagate_itrf(prepared.coef, prepared.near, jd, fr, dut1, xp, yp,
