@@ -29,7 +29,7 @@ from numba import prange
 
 from ._jit import jit, pjit
 from .frames import earth_rotation, rotate_state
-from .polymath import sincos
+from .polymath import rotate, sincos, sincos_small
 from .sgp4 import (ARGPDOT, ARGPO, AYCOF, BSTAR, CC1, CC4, CC5, CON41, D2, D3, D4, DELMO, ECCO,
                    ETA, INCLO, ISIMP, JDSATEPOCH, JDSATEPOCHF, MDOT, MO, NO_UNKOZAI, NODECF, NODEDOT,
                    NODEO, OMGCOF, SINMAO, T2COF, T3COF, T4COF, T5COF, X1MTH2, X7THM1, XLCOF, XMCOF,
@@ -39,9 +39,12 @@ from .sgp4 import (ARGPDOT, ARGPO, AYCOF, BSTAR, CC1, CC4, CC5, CON41, D2, D3, D
 EXTRA_FIELDS = ("am_base", "sinio", "cosio")
 AM_BASE, SINIO, COSIO = range(len(FIELDS), len(FIELDS) + len(EXTRA_FIELDS))
 N_RECORD = len(FIELDS) + len(EXTRA_FIELDS)
-# Satellites per tile: a compile-time constant (see tile_states); 4 AVX2 lanes × 16.
-TILE = 64
+# Satellites per tile: a compile-time constant (see tile_states). 64..256 measure alike;
+# 128 keeps the 14-row scratch (14 KiB) in L1 and the padding of the last tile small.
+TILE = 128
 KEPLER_STEPS = 3
+# Largest increment handed to polymath.rotate (its kernels hold to |b| <= pi/4).
+_SMALL = 0.78
 _TWOPI = 2.0 * math.pi
 _INV_TWOPI = 1.0 / _TWOPI
 
@@ -81,67 +84,73 @@ def tile_states(blocks, tile, n_valid, jdt, frt, xke, j2, radius_km, rot, out):
     w00, w01, w02, w10, w11, w12, w20, w21, w22 = (rot[3], rot[4], rot[5], rot[6], rot[7],
                                                    rot[8], rot[9], rot[10], rot[11])
     for j in range(n_valid):
-        tsince = (jdt - blocks[base + JDSATEPOCH * TILE + j]) * 1440.0 + (frt - blocks[base + JDSATEPOCHF * TILE + j]) * 1440.0
+        k = base + j  # this satellite's first coefficient; the others are TILE apart
+        tsince = (jdt - blocks[k + JDSATEPOCH * TILE]) * 1440.0 + (frt - blocks[k + JDSATEPOCHF * TILE]) * 1440.0
         tt = tsince
-        xmdf = blocks[base + MO * TILE + j] + blocks[base + MDOT * TILE + j] * tt
-        argpdf = blocks[base + ARGPO * TILE + j] + blocks[base + ARGPDOT * TILE + j] * tt
-        nodedf = blocks[base + NODEO * TILE + j] + blocks[base + NODEDOT * TILE + j] * tt
+        xmdf = blocks[k + MO * TILE] + blocks[k + MDOT * TILE] * tt
+        argpdf = blocks[k + ARGPO * TILE] + blocks[k + ARGPDOT * TILE] * tt
+        nodedf = blocks[k + NODEO * TILE] + blocks[k + NODEDOT * TILE] * tt
         t2 = tt * tt
-        nodem = nodedf + blocks[base + NODECF * TILE + j] * t2
-        tempa0 = 1.0 - blocks[base + CC1 * TILE + j] * tt
-        tempe0 = blocks[base + BSTAR * TILE + j] * blocks[base + CC4 * TILE + j] * tt
-        templ0 = blocks[base + T2COF * TILE + j] * t2
+        nodem = nodedf + blocks[k + NODECF * TILE] * t2
+        tempa0 = 1.0 - blocks[k + CC1 * TILE] * tt
+        tempe0 = blocks[k + BSTAR * TILE] * blocks[k + CC4 * TILE] * tt
+        templ0 = blocks[k + T2COF * TILE] * t2
         # The non-simplified drag terms, always computed, selected by isimp.
         sin_xmdf, cos_xmdf = sincos(xmdf)
-        delomg = blocks[base + OMGCOF * TILE + j] * tt
-        delmtemp = 1.0 + blocks[base + ETA * TILE + j] * cos_xmdf
-        delm = blocks[base + XMCOF * TILE + j] * (delmtemp * delmtemp * delmtemp - blocks[base + DELMO * TILE + j])
+        delomg = blocks[k + OMGCOF * TILE] * tt
+        delmtemp = 1.0 + blocks[k + ETA * TILE] * cos_xmdf
+        delm = blocks[k + XMCOF * TILE] * (delmtemp * delmtemp * delmtemp - blocks[k + DELMO * TILE])
         temp = delomg + delm
+        temp_drag = temp
         mm_full = xmdf + temp
         t3 = t2 * tt
         t4 = t3 * tt
-        sin_mm, cos_mm = sincos(mm_full)
-        simple = blocks[base + ISIMP * TILE + j] == 1.0
+        sin_mm, _ = rotate(sin_xmdf, cos_xmdf, temp)  # temp is small: drag corrections
+        simple = blocks[k + ISIMP * TILE] == 1.0
         mm = xmdf if simple else mm_full
         argpm = argpdf if simple else argpdf - temp
-        tempa = tempa0 if simple else tempa0 - blocks[base + D2 * TILE + j] * t2 - blocks[base + D3 * TILE + j] * t3 - blocks[base + D4 * TILE + j] * t4
-        tempe = tempe0 if simple else tempe0 + blocks[base + BSTAR * TILE + j] * blocks[base + CC5 * TILE + j] * (sin_mm - blocks[base + SINMAO * TILE + j])
-        templ = templ0 if simple else templ0 + blocks[base + T3COF * TILE + j] * t3 + t4 * (blocks[base + T4COF * TILE + j] + tt * blocks[base + T5COF * TILE + j])
+        tempa = tempa0 if simple else tempa0 - blocks[k + D2 * TILE] * t2 - blocks[k + D3 * TILE] * t3 - blocks[k + D4 * TILE] * t4
+        tempe = tempe0 if simple else tempe0 + blocks[k + BSTAR * TILE] * blocks[k + CC5 * TILE] * (sin_mm - blocks[k + SINMAO * TILE])
+        templ = templ0 if simple else templ0 + blocks[k + T3COF * TILE] * t3 + t4 * (blocks[k + T4COF * TILE] + tt * blocks[k + T5COF * TILE])
 
-        am = blocks[base + AM_BASE * TILE + j] * tempa * tempa
+        am = blocks[k + AM_BASE * TILE] * tempa * tempa
         sqrt_am = math.sqrt(am)
         nm = xke / (am * sqrt_am)
-        em = blocks[base + ECCO * TILE + j] - tempe
+        em = blocks[k + ECCO * TILE] - tempe
         code = 0
         code = 1 if (em >= 1.0 or em < -0.001) else code
         em = 1.0e-6 if em < 1.0e-6 else em
-        mm = mm + blocks[base + NO_UNKOZAI * TILE + j] * templ
+        mm = mm + blocks[k + NO_UNKOZAI * TILE] * templ
         xlm = mm + argpm + nodem
         nodem = _wrap(nodem)
         argpm = _wrap(argpm)
         xlm = _wrap(xlm)
         mm = _wrap(xlm - argpm - nodem)
 
-        sinip = blocks[base + SINIO * TILE + j]
-        cosip = blocks[base + COSIO * TILE + j]
+        sinip = blocks[k + SINIO * TILE]
+        cosip = blocks[k + COSIO * TILE]
         sin_argp, cos_argp = sincos(argpm)
         axnl = em * cos_argp
         temp = 1.0 / (am * (1.0 - em * em))
-        aynl = em * sin_argp + temp * blocks[base + AYCOF * TILE + j]
-        xl = mm + argpm + nodem + temp * blocks[base + XLCOF * TILE + j] * axnl
+        aynl = em * sin_argp + temp * blocks[k + AYCOF * TILE]
+        xl = mm + argpm + nodem + temp * blocks[k + XLCOF * TILE] * axnl
 
         u = _wrap(xl - nodem)
         eo1 = u
-        tem5 = 1.0
-        sineo1 = 0.0
-        coseo1 = 1.0
-        for _ in range(KEPLER_STEPS):
-            sineo1, coseo1 = sincos(eo1)
+        tem5 = 0.0
+        sineo1, coseo1 = sincos(eo1)
+        big_step = abs(temp_drag) > _SMALL
+        for step in range(KEPLER_STEPS):
+            if step > 0:
+                # sin/cos at eo1 + tem5 by the addition formulas: no range reduction.
+                big_step = big_step or abs(tem5) > _SMALL
+                sineo1, coseo1 = rotate(sineo1, coseo1, tem5)
             tem5 = 1.0 - coseo1 * axnl - sineo1 * aynl
             tem5 = (u - aynl * coseo1 + axnl * sineo1 - eo1) / tem5
             tem5 = min(max(tem5, -0.95), 0.95)
             eo1 = eo1 + tem5
-        unconverged = abs(tem5) >= 1.0e-12
+        # Not converged, or a step too large for rotate(): the exact kernel redoes it.
+        unconverged = abs(tem5) >= 1.0e-12 or big_step
 
         ecose = axnl * coseo1 + aynl * sineo1
         esine = axnl * sineo1 - aynl * coseo1
@@ -162,22 +171,22 @@ def tile_states(blocks, tile, n_valid, jdt, frt, xke, j2, radius_km, rot, out):
         temp = 1.0 / pl
         temp1 = 0.5 * j2 * temp
         temp2 = temp1 * temp
-        con41 = blocks[base + CON41 * TILE + j]
-        x1mth2 = blocks[base + X1MTH2 * TILE + j]
+        con41 = blocks[k + CON41 * TILE]
+        x1mth2 = blocks[k + X1MTH2 * TILE]
         mrt = rl * (1.0 - 1.5 * temp2 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u
         # su = atan2(sinu, cosu) - d, then sin/cos of it, by the difference identities.
-        d = 0.25 * temp2 * blocks[base + X7THM1 * TILE + j] * sin2u
-        sin_d, cos_d = sincos(d)
+        d = 0.25 * temp2 * blocks[k + X7THM1 * TILE] * sin2u
+        sin_d, cos_d = sincos_small(d)
         # (sinu, cosu) is a unit vector by construction (rl = am(1 - e cos E)), so
         # sin/cos of atan2(sinu, cosu) are sinu and cosu themselves.
         sinsu = sinu * cos_d - cosu * sin_d
         cossu = cosu * cos_d + sinu * sin_d
         xnode = nodem + 1.5 * temp2 * cosip * sin2u
-        xinc = blocks[base + INCLO * TILE + j] + 1.5 * temp2 * cosip * sinip * cos2u
+        dinc = 1.5 * temp2 * cosip * sinip * cos2u  # xinc = inclo + dinc
         mvt = rdotl - nm * temp1 * x1mth2 * sin2u * inv_xke
         rvdot = rvdotl + nm * temp1 * (x1mth2 * cos2u + 1.5 * con41) * inv_xke
         snod, cnod = sincos(xnode)
-        sini, cosi = sincos(xinc)
+        sini, cosi = rotate(sinip, cosip, dinc)
         xmx = -snod * cosi
         xmy = cnod * cosi
         ux = xmx * sinsu + cnod * cossu
@@ -228,6 +237,17 @@ def tile_blocks(coef: np.ndarray, extra: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(padded.reshape(N_RECORD, n_tiles, TILE).transpose(1, 0, 2)).ravel()
 
 
+@jit
+def _copy_out(out, row, n, t, c0, dest):
+    """dest[t, c0 + q, :] = out[row .. row + 2, q] for q < n."""
+    if t < 0 or c0 < 0:
+        return  # never taken; proves the indices non-negative (no wraparound selects)
+    for q in range(n):
+        dest[t, c0 + q, 0] = out[row * TILE + q]
+        dest[t, c0 + q, 1] = out[(row + 1) * TILE + q]
+        dest[t, c0 + q, 2] = out[(row + 2) * TILE + q]
+
+
 @pjit
 def propagate_itrf_approx(coef, blocks, columns, contiguous, jd, fr, dut1_s, xp_rad, yp_rad, xke,
                           j2, radius_km, r_teme, v_teme, r_itrf, v_itrf, error):
@@ -267,23 +287,26 @@ def propagate_itrf_approx(coef, blocks, columns, contiguous, jd, fr, dut1_s, xp_
                 rot[3 + 3 * a + b] = w[a, b]
         out = np.empty(14 * TILE)
         tile_states(blocks, tile, last - first, jd[t], fr[t], xke, j2, radius_km, rot, out)
-        # Copy out to the time-first arrays (scalar: four output arrays are more
-        # pointers than LLVM's alias checks allow for vectorising).
-        for k in range(last - first):
-            s = columns[0] + first + k if contiguous else columns[first + k]
-            r_teme[t, s, 0] = out[k]
-            r_teme[t, s, 1] = out[TILE + k]
-            r_teme[t, s, 2] = out[2 * TILE + k]
-            v_teme[t, s, 0] = out[3 * TILE + k]
-            v_teme[t, s, 1] = out[4 * TILE + k]
-            v_teme[t, s, 2] = out[5 * TILE + k]
-            r_itrf[t, s, 0] = out[6 * TILE + k]
-            r_itrf[t, s, 1] = out[7 * TILE + k]
-            r_itrf[t, s, 2] = out[8 * TILE + k]
-            v_itrf[t, s, 0] = out[9 * TILE + k]
-            v_itrf[t, s, 1] = out[10 * TILE + k]
-            v_itrf[t, s, 2] = out[11 * TILE + k]
-            error[t, s] = np.uint8(out[12 * TILE + k])
+        # Copy out to the time-first arrays, one output array per loop: each loop then
+        # needs a single alias check and vectorises.
+        n_here = last - first
+        if contiguous:
+            c0 = columns[0] + first
+            _copy_out(out, 0, n_here, t, c0, r_teme)
+            _copy_out(out, 3, n_here, t, c0, v_teme)
+            _copy_out(out, 6, n_here, t, c0, r_itrf)
+            _copy_out(out, 9, n_here, t, c0, v_itrf)
+            for q in range(n_here):
+                error[t, c0 + q] = np.uint8(out[12 * TILE + q])
+        else:
+            for q in range(n_here):
+                s = columns[first + q]
+                for a in range(3):
+                    r_teme[t, s, a] = out[a * TILE + q]
+                    v_teme[t, s, a] = out[(3 + a) * TILE + q]
+                    r_itrf[t, s, a] = out[(6 + a) * TILE + q]
+                    v_itrf[t, s, a] = out[(9 + a) * TILE + q]
+                error[t, s] = np.uint8(out[12 * TILE + q])
         # Pass 3: the exact scalar kernel for satellites whose Kepler iteration had
         # not converged in KEPLER_STEPS (rare: eccentric orbits).
         state = np.empty(6)
