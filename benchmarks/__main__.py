@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import argparse
 
-from . import propagate
+from . import kernels, propagate
 
-SUITES = {"propagate": propagate}
+SUITES = {"propagate": propagate, "kernels": kernels}
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("suite", choices=sorted(SUITES))
-    parser.add_argument("--sats", type=int, default=1584, help="satellites (default 1584)")
-    parser.add_argument("--times", type=int, default=1000, help="time steps (default 1000)")
+    parser.add_argument("--sats", type=int, default=1584, help="propagate: satellites (default 1584)")
+    parser.add_argument("--times", type=int, default=1000, help="propagate: time steps (default 1000)")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="kernels: fraction of each workload's time steps (default 1.0)")
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (best is kept)")
     parser.add_argument("--out", default="benchmarks/results", help="folder for JSON results ('' for none)")
     args = parser.parse_args(argv)

@@ -207,31 +207,31 @@ class PreparedElements:
 
     @property
     def coef(self) -> np.ndarray:
-        """Structure of arrays for the numba kernel: (len(FIELDS), n_sats) float64.
+        """Structure of arrays for the numba kernels: (len(ROWS), n_sats) float64.
 
         python-sgp4's C++ ``Satrec`` hides the initialised coefficients, so they
         come from its pure-Python twin (``sgp4.model.Satrec``), initialised with
-        the same arguments; rows of deep-space satellites stay 0 (never used).
+        the same arguments; columns of deep-space satellites stay 0 (never used).
+        The derived rows are computed with the C library's pow/sin/cos, exactly
+        as the C++ computes them at every call.
         """
         if self._coef is None:
-            coef = np.zeros((len(_ksgp4.FIELDS), len(self.satrecs)))
+            coef = np.zeros((len(_ksgp4.ROWS), len(self.satrecs)))
             for i in self.near:
                 twin = _python_twin(self.satrecs[i])
-                coef[:, i] = [float(getattr(twin, name)) for name in _ksgp4.FIELDS]
+                coef[:len(_ksgp4.FIELDS), i] = [float(getattr(twin, f)) for f in _ksgp4.FIELDS]
+                coef[_ksgp4.AM_BASE, i] = math.pow(twin.xke / twin.no_unkozai, 2.0 / 3.0)
+                coef[_ksgp4.SINIO, i] = math.sin(twin.inclo)
+                coef[_ksgp4.COSIO, i] = math.cos(twin.inclo)
             self._coef = coef
         return self._coef
 
-
     @property
     def near_coef(self) -> tuple[np.ndarray, np.ndarray]:
-        """Near-Earth coefficients for the approx kernel: compact columns, and records."""
+        """Near-Earth coefficients for the approx kernel: compact columns, and tile blocks."""
         if self._near_coef is None:
             coef = np.ascontiguousarray(self.coef[:, self.near])
-            no = coef[_ksgp4.NO_UNKOZAI]
-            inclo = coef[_ksgp4.INCLO]
-            # Exactly the C++ values: pow(xke / no, 2/3), sin(inclo), cos(inclo).
-            extra = np.stack([np.power(self.xke / no, 2.0 / 3.0), np.sin(inclo), np.cos(inclo)])
-            self._near_coef = (coef, _kapprox.tile_blocks(coef, extra))
+            self._near_coef = (coef, _kapprox.tile_blocks(coef))
         return self._near_coef
 
 

@@ -4,8 +4,10 @@ A port of the propagation half of Vallado's SGP4 (Spacetrack Report #3 as
 revised by Vallado, Crawford, Hujsak & Kelso 2006, AIAA 2006-6753; the
 2020 C++ release that python-sgp4 compiles), written for numba:
 
-* element coefficients come in as a structure of arrays, ``coef[field, sat]``
-  (rows named by :data:`FIELDS`), filled from python-sgp4's ``sgp4init``;
+* element coefficients come in as a structure of arrays, ``coef[row, sat]``
+  (rows named by :data:`ROWS`), filled from python-sgp4's ``sgp4init``, plus
+  three per-satellite values the C++ recomputes at every call (hoisted here,
+  bit-identical);
 * the parallel loop runs over (time step, block of satellites) tiles, so the
   outputs of two iterations never overlap and results do not depend on the
   number of threads;
@@ -36,12 +38,16 @@ FIELDS = (
     "no_unkozai", "ecco", "inclo", "aycof", "xlcof", "con41", "x1mth2", "x7thm1",
     "jdsatepoch", "jdsatepochF",
 )
+# Rows derived once per satellite by the friendly layer, exactly as the C++ computes
+# them at every call: pow(xke / no_unkozai, 2/3), sin(inclo), cos(inclo).
+DERIVED = ("am_base", "sinio", "cosio")
+ROWS = FIELDS + DERIVED
 (MO, MDOT, ARGPO, ARGPDOT, NODEO, NODEDOT, NODECF, CC1, CC4, CC5, T2COF, T3COF, T4COF,
  T5COF, ISIMP, OMGCOF, ETA, XMCOF, DELMO, D2, D3, D4, SINMAO, BSTAR, NO_UNKOZAI, ECCO,
- INCLO, AYCOF, XLCOF, CON41, X1MTH2, X7THM1, JDSATEPOCH, JDSATEPOCHF) = range(len(FIELDS))
+ INCLO, AYCOF, XLCOF, CON41, X1MTH2, X7THM1, JDSATEPOCH, JDSATEPOCHF,
+ AM_BASE, SINIO, COSIO) = range(len(ROWS))
 
 _TWOPI = 2.0 * math.pi
-_X2O3 = 2.0 / 3.0
 
 # Satellites per parallel tile: large enough to amortise the per-tile Earth rotation,
 # small enough that 2 threads share a single time step of a small constellation.
@@ -85,7 +91,7 @@ def sgp4_state(c, s, tsince, xke, j2, radius_km, out):
     inclm = c[INCLO, s]
     if nm <= 0.0:
         return 2
-    am = math.pow(xke / nm, _X2O3) * tempa * tempa
+    am = c[AM_BASE, s] * tempa * tempa  # pow(xke / no_unkozai, 2/3), hoisted
     nm = xke / math.pow(am, 1.5)
     em = em - tempe
     if em >= 1.0 or em < -0.001:
@@ -100,8 +106,8 @@ def sgp4_state(c, s, tsince, xke, j2, radius_km, out):
     xlm = np.fmod(xlm, _TWOPI)
     mm = np.fmod(xlm - argpm - nodem, _TWOPI)
 
-    sinip = math.sin(inclm)
-    cosip = math.cos(inclm)
+    sinip = c[SINIO, s]  # sin(inclo), hoisted: inclm is inclo for near-Earth orbits
+    cosip = c[COSIO, s]
     ep = em
     xincp = inclm
     argpp = argpm

@@ -5,8 +5,6 @@ satellites has no calls and no data-dependent branches:
 
 * sine/cosine from :func:`leolat._kernels.polymath.sincos` (≤ 1 ulp) instead
   of library calls;
-* per-satellite constants hoisted out of the time loop: ``(xke/n)^(2/3)`` and
-  sin/cos of the inclination (both exactly the C++ values);
 * ``am^1.5`` as ``am·sqrt(am)``; divisions by a common value as one reciprocal;
   ``fmod(x, 2π)`` by arithmetic; ``atan2`` followed by ``sin``/``cos`` replaced
   by the angle-difference identities (no ``atan2`` at all);
@@ -33,12 +31,9 @@ from .polymath import rotate, sincos, sincos_small
 from .sgp4 import (ARGPDOT, ARGPO, AYCOF, BSTAR, CC1, CC4, CC5, CON41, D2, D3, D4, DELMO, ECCO,
                    ETA, INCLO, ISIMP, JDSATEPOCH, JDSATEPOCHF, MDOT, MO, NO_UNKOZAI, NODECF, NODEDOT,
                    NODEO, OMGCOF, SINMAO, T2COF, T3COF, T4COF, T5COF, X1MTH2, X7THM1, XLCOF, XMCOF,
-                   FIELDS, sgp4_state)
+                   AM_BASE, COSIO, ROWS, SINIO, sgp4_state)
 
-# Extra per-satellite values appended after sgp4.FIELDS in each tile block.
-EXTRA_FIELDS = ("am_base", "sinio", "cosio")
-AM_BASE, SINIO, COSIO = range(len(FIELDS), len(FIELDS) + len(EXTRA_FIELDS))
-N_RECORD = len(FIELDS) + len(EXTRA_FIELDS)
+N_RECORD = len(ROWS)
 # Satellites per tile: a compile-time constant (see tile_states). 64..256 measure alike;
 # 128 keeps the 14-row scratch (14 KiB) in L1 and the padding of the last tile small.
 TILE = 128
@@ -224,13 +219,12 @@ def tile_states(blocks, tile, n_valid, jdt, frt, xke, j2, radius_km, rot, out):
         out[13 * TILE + j] = 1.0 if unconverged else 0.0
 
 
-def tile_blocks(coef: np.ndarray, extra: np.ndarray) -> np.ndarray:
-    """Lay out (fields, n) coefficient columns and (extras, n) values as tile blocks.
+def tile_blocks(rows: np.ndarray) -> np.ndarray:
+    """Lay out (len(ROWS), n) coefficient columns as tile blocks.
 
     The last tile is padded by repeating the last satellite (its results are
     computed and never stored).
     """
-    rows = np.concatenate([coef, extra])
     n = rows.shape[1]
     n_tiles = (n + TILE - 1) // TILE
     padded = np.concatenate([rows, np.repeat(rows[:, -1:], n_tiles * TILE - n, axis=1)], axis=1)
@@ -255,13 +249,12 @@ def propagate_itrf_approx(coef, blocks, columns, contiguous, jd, fr, dut1_s, xp_
 
     Parameters
     ----------
-    coef : (len(sgp4.FIELDS), n) float64
+    coef : (len(sgp4.ROWS), n) float64
         Compact coefficients of the near-Earth satellites, one column each (for
         the exact scalar fallback).
     blocks : (n_tiles · N_RECORD · TILE,) float64
         The same coefficients tiled for :func:`tile_states` (see
-        :func:`tile_blocks`), followed by ``(xke/no_unkozai)^(2/3)`` and sin and
-        cos of the inclination; the last tile is padded.
+        :func:`tile_blocks`); the last tile is padded.
     columns : (n,) intp
         Output column of each satellite in the (n_times, n_total, 3) arrays.
     contiguous : bool

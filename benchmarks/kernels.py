@@ -1,0 +1,287 @@
+"""Propagation-kernel suite: leolat's kernels against python-sgp4, skyfield, astropy and the
+fastest public SGP4 implementations that install from PyPI, on the same inputs in one run.
+
+Workloads (satellites × times):
+
+* ``shell1``: Starlink Gen1 shell 1, 1,584 × 10,000 at 1 s;
+* ``mixed6k``: 6,000 Walker satellites (Starlink Gen1 then Kuiper shells) × 1,000 at 10 s.
+
+Figures per kernel: satellite·times per second, ns per propagation, peak traced memory
+(numpy allocations, via tracemalloc) and the ratio to python-sgp4's ``SatrecArray`` +
+numpy rotation to ITRF — the baseline a careful user writes by hand. Peers that
+produce TEME only are compared on TEME rate, with their agreement with ``SatrecArray``
+in metres. Cold start: import + first call in a fresh process with an empty numba cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+
+import numba
+import numpy as np
+from sgp4.api import Satrec, SatrecArray
+
+from leolat import Constellation, TimeGrid
+from leolat._kernels.frames import gmst82
+
+from ._harness import best_time_s, print_table, write_json
+
+WORKLOADS = {
+    "shell1": ("starlink-gen1-shell1", None, 10_000, 1.0),
+    "mixed6k": ("starlink-gen1+kuiper", 6000, 1_000, 10.0),
+}
+EPOCH = "2026-01-01T00:00:00Z"
+
+
+def _workload(name: str, scale: float):
+    preset, n_sats, n_times, step_s = WORKLOADS[name]
+    parts = [Constellation.preset(p, epoch=EPOCH) for p in preset.split("+")]
+    c = Constellation.concat(parts)
+    if n_sats is not None:
+        c = c[:n_sats]
+    # Presets number their satellites from 1; give the concatenation distinct numbers.
+    c = Constellation(dict(c.columns, satnum=np.arange(1, len(c) + 1)), c.shells, c.source)
+    n_times = max(10, int(n_times * scale))
+    lines = c.to_tle(names=False).splitlines()
+    c = Constellation.from_tle("\n".join(lines))  # every implementation reads the same text
+    grid = TimeGrid.from_utc(EPOCH, n_times * step_s, step_s)
+    return c, lines, grid
+
+
+# --------------------------------------------------------------------------- baselines
+def _satrecarray_numpy_itrf(lines, grid):
+    """python-sgp4 SatrecArray, then a numpy GMST rotation to ITRF, time-first."""
+    sats = SatrecArray([Satrec.twoline2rv(lines[2 * i], lines[2 * i + 1])
+                        for i in range(len(lines) // 2)])
+    jd, fr = np.asarray(grid.jd), np.asarray(grid.fr)
+    theta = np.array([gmst82(j, f)[0] for j, f in zip(jd, fr)])
+    c, s = np.cos(theta), np.sin(theta)
+    rot = np.zeros((len(grid), 3, 3))
+    rot[:, 0, 0], rot[:, 0, 1], rot[:, 1, 0], rot[:, 1, 1], rot[:, 2, 2] = c, s, -s, c, 1.0
+
+    def run():
+        e, r, v = sats.sgp4(jd, fr)
+        return np.einsum("tij,stj->tsi", rot, r, optimize=True)
+
+    def teme():
+        return sats.sgp4(jd, fr)[1].transpose(1, 0, 2)
+
+    return run, teme
+
+
+def _skyfield_itrs(lines, grid):
+    from skyfield.api import EarthSatellite, load
+    from skyfield.framelib import itrs
+
+    ts = load.timescale()
+    t = ts.from_datetimes([u.astype("datetime64[us]").item().replace(tzinfo=dt.timezone.utc)
+                           for u in grid.utc])
+    sats = [EarthSatellite(lines[2 * i], lines[2 * i + 1], ts=ts) for i in range(len(lines) // 2)]
+
+    def run():
+        out = np.empty((len(grid), len(sats), 3))
+        for i, sat in enumerate(sats):
+            out[:, i, :] = sat.at(t).frame_xyz(itrs).km.T
+        return out
+
+    return run, None
+
+
+def _astropy_frames(r_teme, grid):
+    """astropy TEME -> ITRS on precomputed TEME positions (the frame part only)."""
+    import astropy.units as u
+    from astropy.coordinates import ITRS, TEME, CartesianRepresentation
+    from astropy.time import Time
+    from astropy.utils import iers
+
+    iers.conf.auto_download = False
+    obstime = Time(np.repeat(grid.utc, r_teme.shape[1]), scale="utc")
+    flat = r_teme.reshape(-1, 3)
+
+    def run():
+        rep = CartesianRepresentation(flat.T * u.km)
+        return TEME(rep, obstime=obstime).transform_to(ITRS(obstime=obstime)).cartesian.xyz
+
+    return run
+
+
+# --------------------------------------------------------------------------- peers (TEME)
+def _peer_heyoka(lines, grid, fast_math=False):
+    import heyoka as hy
+
+    sats = [Satrec.twoline2rv(lines[2 * i], lines[2 * i + 1]) for i in range(len(lines) // 2)]
+    prop = hy.model.sgp4_propagator(sats, fast_math=fast_math) if fast_math else \
+        hy.model.sgp4_propagator(sats)
+    dates = np.zeros((len(grid), len(sats)), dtype=prop.jdtype)
+    dates["jd"] = np.asarray(grid.jd)[:, None]
+    dates["frac"] = np.asarray(grid.fr)[:, None]
+
+    def run():
+        return prop(dates)
+
+    def teme():
+        return run()[:, :3, :].transpose(0, 2, 1)
+
+    return run, teme
+
+
+def _peer_astroz(lines, grid):
+    import astroz
+
+    con = astroz.Constellation("\n".join(lines))
+    start = grid.utc[0].astype("datetime64[us]").item().replace(tzinfo=dt.timezone.utc)
+    minutes = grid.offsets_s / 60.0
+
+    def run():
+        return astroz.propagate(con, minutes, start_time=start, output="teme")
+
+    return run, run
+
+
+def _peer_satkit(lines, grid):
+    import satkit as sk
+
+    tles = sk.TLE.from_lines(lines)
+    times = [sk.time.from_datetime(u.astype("datetime64[us]").item().replace(tzinfo=dt.timezone.utc))
+             for u in grid.utc]
+
+    def run():
+        return sk.sgp4(tles, times, opsmode=sk.sgp4_opsmode.improved)[0]
+
+    def teme():
+        return np.asarray(run()).reshape(len(tles), len(times), 3).transpose(1, 0, 2) / 1e3
+
+    return run, teme
+
+
+def _peer_cysgp4(lines, grid):
+    import cysgp4
+
+    tles = np.array([cysgp4.PyTle(f"S{i}", lines[2 * i], lines[2 * i + 1])
+                     for i in range(len(lines) // 2)])
+    mjd = (np.asarray(grid.jd) - 2400000.5) + np.asarray(grid.fr)
+
+    def run():
+        return cysgp4.propagate_many(mjd[:, None], tles[None, :], do_eci_vel=False, do_geo=False,
+                                     do_topo=False, do_obs_pos=False, do_sat_azel=False)["eci_pos"]
+
+    return run, run
+
+
+PEERS = {
+    "heyoka sgp4_propagator (Julian dates)": lambda l, g: _peer_heyoka(l, g),
+    "heyoka sgp4_propagator fast_math": lambda l, g: _peer_heyoka(l, g, fast_math=True),
+    "astroz propagate (Zig SIMD)": _peer_astroz,
+    "satkit sgp4": _peer_satkit,
+    "cysgp4 propagate_many": _peer_cysgp4,
+}
+
+
+# --------------------------------------------------------------------------- measuring
+def _peak_mb(fn) -> float:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def _leolat(c, grid, backend, threads):
+    def run():
+        before = numba.get_num_threads()
+        numba.set_num_threads(threads)
+        try:
+            return c.propagate(grid, backend=backend, memory_budget_mb=1e6)
+        finally:
+            numba.set_num_threads(before)
+    return run
+
+
+def cold_start_s(backend: str) -> dict:
+    """Import + first call in fresh processes: empty numba cache, then warm cache."""
+    code = ("import time; t0 = time.perf_counter(); import leolat; "
+            "c = leolat.Constellation.preset('starlink-gen1-shell1'); "
+            "g = leolat.TimeGrid.from_utc('2026-01-01T00:00:00Z', 600, 1); "
+            f"c.propagate(g, backend='{backend}'); print(time.perf_counter() - t0)")
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        run = lambda: float(subprocess.run([sys.executable, "-c", code], env=env, check=True,  # noqa: E731
+                                           capture_output=True, text=True).stdout)
+        return {"cold_s": run(), "warm_cache_s": run()}
+
+
+def run(args) -> dict:
+    scale = args.scale
+    all_threads = numba.config.NUMBA_NUM_THREADS
+    results = {}
+    for wname in WORKLOADS:
+        c, lines, grid = _workload(wname, scale)
+        n = len(c) * len(grid)
+        rows = []
+
+        def add(name, fn, repeat, teme=None, ref=None, frame="ITRF"):
+            t = best_time_s(fn, repeat=repeat, warmup=1 if repeat > 1 else 0)
+            row = {"name": name, "frame": frame, "seconds": t, "rate_M": n / t / 1e6,
+                   "ns": t / n * 1e9, "peak_MiB": _peak_mb(fn)}
+            if teme is not None and ref is not None:
+                row["diff_m"] = float(np.nanmax(np.abs(np.asarray(teme()) - ref))) * 1e3
+            rows.append(row)
+            return row
+
+        base_run, base_teme = _satrecarray_numpy_itrf(lines, grid)
+        base = add("python-sgp4 SatrecArray + numpy GMST rotation (baseline)", base_run, args.repeat)
+        ref_teme = base_teme()
+        for backend in ("numba", "numba-approx"):
+            for threads in (1, all_threads):
+                fn = _leolat(c, grid, backend, threads)
+                add(f"leolat {backend}, {threads} thread{'s' if threads > 1 else ''}", fn, args.repeat,
+                    teme=lambda fn=fn: fn().r_teme_km, ref=ref_teme)
+        add("leolat sgp4 backend (SatrecArray + numba rotation)", _leolat(c, grid, "sgp4", all_threads),
+            args.repeat)
+        sky_run, _ = _skyfield_itrs(lines, grid)
+        add("skyfield EarthSatellite.at().frame_xyz(itrs)", sky_run, 1)
+        for name, make in PEERS.items():
+            try:
+                prun, pteme = make(lines, grid)
+            except ImportError as exc:
+                rows.append({"name": f"{name} (not installed: {exc.name})", "frame": "TEME"})
+                continue
+            try:
+                add(name, prun, args.repeat, teme=pteme, ref=ref_teme, frame="TEME")
+            except Exception as exc:  # a peer's failure is a finding, not a crash of the suite
+                rows.append({"name": f"{name} (failed: {str(exc).splitlines()[0][:60]})",
+                             "frame": "TEME"})
+        # astropy on a slice: its transform is ~µs per position.
+        sub_t = max(2, len(grid) // 100)
+        sub = ref_teme[:sub_t]
+        a_fn = _astropy_frames(sub, grid[:sub_t])
+        t = best_time_s(a_fn, repeat=1, warmup=0)
+        rows.append({"name": f"astropy TEME->ITRS (frames only, {sub.shape[0] * sub.shape[1]:,} positions)",
+                     "frame": "ITRF", "seconds": t, "rate_M": sub.shape[0] * sub.shape[1] / t / 1e6,
+                     "ns": t / (sub.shape[0] * sub.shape[1]) * 1e9})
+        for r in rows:
+            if "rate_M" in r:
+                r["ratio"] = r["rate_M"] / base["rate_M"]
+        print_table(f"{wname}: {len(c):,} satellites × {len(grid):,} times = {n:,} propagations "
+                    f"({all_threads} threads available)", rows,
+                    [("name", "kernel", "s"), ("frame", "out", "s"), ("seconds", "best s", ".3f"),
+                     ("rate_M", "M sat·t/s", ".2f"), ("ns", "ns/prop", ".1f"),
+                     ("peak_MiB", "peak MiB", ".0f"), ("ratio", "× SatrecArray", ".2f"),
+                     ("diff_m", "max |Δr| vs C++ m", ".2e")])
+        results[wname] = {"sats": len(c), "times": len(grid), "rows": rows}
+    cold = {b: cold_start_s(b) for b in ("numba", "numba-approx", "sgp4")}
+    print("\ncold start (fresh process: import + preset + first propagate of 1,584 × 600):")
+    for b, v in cold.items():
+        print(f"  {b:<13} empty numba cache {v['cold_s']:.2f} s, warm cache {v['warm_cache_s']:.2f} s")
+    payload = {"workloads": results, "cold_start": cold}
+    path = write_json("kernels", payload, args.out)
+    if path:
+        print(f"wrote {path}")
+    return payload
