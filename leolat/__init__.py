@@ -2,7 +2,8 @@
 
 Element sets (TLE, OMM, Walker shells, presets) become a :class:`Constellation`;
 :meth:`Constellation.propagate` over a :class:`TimeGrid` gives an
-:class:`Ephemeris` of time-first arrays in TEME and ITRF.
+:class:`Ephemeris` of time-first arrays in TEME and ITRF; :class:`Sites` with
+:func:`look_angles`, :func:`visible` and :func:`passes` say what the ground sees.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from .errors import (EarthOrientationWarning, ElementSetError, ElementSetWarning
                      LeolatWarning, MemoryBudgetError, OMMError, PresetError, SelectionError,
                      TimeGridError, TLEError)
 from .frames import ecef_to_geodetic, geodetic_to_ecef, teme_to_itrf
+from .passes import passes
 from .presets import presets
 from .propagate import Ephemeris
 from .shells import ShellParameters
+from .sites import SiteError, Sites
 from .time import TimeGrid
+from .visibility import LookAngles, Visibility, look_angles, visible
 from .walker import ShellInfo
 
 try:
@@ -32,6 +36,13 @@ __all__ = [
     "ShellInfo",
     "ShellParameters",
     "presets",
+    "Sites",
+    "look_angles",
+    "visible",
+    "passes",
+    "LookAngles",
+    "Visibility",
+    "SiteError",
     "teme_to_itrf",
     "geodetic_to_ecef",
     "ecef_to_geodetic",

@@ -360,3 +360,40 @@ def propagate_chunks(constellation, times, *, memory_budget_mb: float = DEFAULT_
     for sub in times.chunks(chunk):
         yield propagate(constellation, sub, memory_budget_mb=memory_budget_mb, **kwargs)
 
+
+
+def positions_at(constellation, sat_index, jd, fr, *, ut1_utc: bool = True,
+                 polar_motion: bool = False) -> np.ndarray:
+    """ITRF positions (n, 3) km of satellite ``sat_index[i]`` at UTC ``jd[i] + fr[i]``.
+
+    Each pair has its own instant: what root finders need. Near-Earth satellites
+    go through the exact numba kernel, deep-space ones through the C++; NaN where
+    SGP4 fails.
+    """
+    sat_index = np.ascontiguousarray(sat_index, dtype=np.intp)
+    jd = np.ascontiguousarray(jd, dtype=np.float64)
+    fr = np.ascontiguousarray(fr, dtype=np.float64)
+    prepared = constellation._prepared()
+    dut1, xp, yp = earth_orientation(jd, fr, ut1_utc=ut1_utc, polar_motion=polar_motion)
+    out = np.empty((sat_index.size, 3))
+    error = np.zeros(sat_index.size, dtype=np.uint8)
+    _ksgp4.propagate_pairs(prepared.coef, sat_index, jd, fr, dut1, xp, yp, prepared.xke,
+                           prepared.j2, prepared.radius_km, out, error)
+    deep = np.nonzero(np.isin(sat_index, prepared.deep))[0]
+    for i in deep:  # rare in LEO work; one C++ call per pair
+        sat = prepared.satrecs[sat_index[i]]
+        e, r, v = sat.sgp4(jd[i], fr[i])
+        if e:
+            out[i] = np.nan
+            continue
+        r_itrf, _ = teme_to_itrf_single(np.array(r), np.array(v), jd[i], fr[i], dut1[i], xp[i], yp[i])
+        out[i] = r_itrf
+    return out
+
+
+def teme_to_itrf_single(r, v, jd, fr, dut1_s, xp_rad, yp_rad):
+    """One TEME state to ITRF (numpy arrays of 3), with the kernels' rotation."""
+    w = np.empty((3, 3))
+    c, s, omega = _kf.earth_rotation(jd, fr, dut1_s, xp_rad, yp_rad, w)
+    out = _kf.rotate_state(c, s, omega, w, r[0], r[1], r[2], v[0], v[1], v[2])
+    return np.array(out[:3]), np.array(out[3:])

@@ -232,3 +232,25 @@ def propagate_itrf(coef, sat_index, jd, fr, dut1_s, xp_rad, yp_rad, xke, j2, rad
             v_itrf[t, s, 0] = ux
             v_itrf[t, s, 1] = uy
             v_itrf[t, s, 2] = uz
+
+
+@pjit
+def propagate_pairs(coef, sat, jd, fr, dut1_s, xp_rad, yp_rad, xke, j2, radius_km, r_itrf, error):
+    """ITRF position of satellite ``sat[i]`` at instant ``jd[i] + fr[i]``, for arbitrary pairs.
+
+    Used by root finders (pass events), where every candidate needs its own time.
+    """
+    for i in prange(sat.shape[0]):
+        s = sat[i]
+        w = np.empty((3, 3))
+        state = np.empty(6)
+        cth, sth, omega = earth_rotation(jd[i], fr[i], dut1_s[i], xp_rad[i], yp_rad[i], w)
+        tsince = (jd[i] - coef[JDSATEPOCH, s]) * 1440.0 + (fr[i] - coef[JDSATEPOCHF, s]) * 1440.0
+        code = sgp4_state(coef, s, tsince, xke, j2, radius_km, state)
+        error[i] = code
+        rx, ry, rz, _, _, _ = rotate_state(cth, sth, omega, w, state[0], state[1], state[2],
+                                           state[3], state[4], state[5])
+        ok = code == 0
+        r_itrf[i, 0] = rx if ok else np.nan
+        r_itrf[i, 1] = ry if ok else np.nan
+        r_itrf[i, 2] = rz if ok else np.nan

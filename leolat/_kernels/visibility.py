@@ -1,0 +1,153 @@
+"""Topocentric look angles and visibility on plain arrays.
+
+Sites come as rows of (x, y, z km, sin lat, cos lat, sin lon, cos lon) with
+geodetic latitude, so "up" is the ellipsoid normal, as skyfield's ``altaz``.
+Satellite positions are ITRF, time-first (n_times, n_sats, 3); NaN positions
+(failed SGP4) are never visible. Loops are parallel over time steps and write
+disjoint outputs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import prange
+
+from ._jit import jit, pjit
+
+_RAD2DEG = 180.0 / math.pi
+
+
+@jit(inline="always")
+def _enu(site, k, x, y, z):
+    """(east, north, up) of the vector from site row ``k`` to (x, y, z)."""
+    dx = x - site[k, 0]
+    dy = y - site[k, 1]
+    dz = z - site[k, 2]
+    slat, clat, slon, clon = site[k, 3], site[k, 4], site[k, 5], site[k, 6]
+    e = -slon * dx + clon * dy
+    t = clon * dx + slon * dy
+    n = -slat * t + clat * dz
+    u = clat * t + slat * dz
+    return e, n, u
+
+
+@jit(inline="always")
+def _mask_at(table, k, az_deg, step_deg):
+    """Mask elevation (deg) at ``az_deg`` for site ``k``: linear interpolation, periodic."""
+    m = table.shape[1]
+    x = az_deg / step_deg
+    i = int(math.floor(x)) % m
+    f = x - math.floor(x)
+    j = (i + 1) % m
+    return table[k, i] * (1.0 - f) + table[k, j] * f
+
+
+@pjit
+def look_angles(r_itrf, site, az_deg, el_deg, range_km):
+    """Azimuth (0 = north, clockwise), elevation and range, each (n_times, n_sites, n_sats)."""
+    n_times, n_sats = r_itrf.shape[0], r_itrf.shape[1]
+    n_sites = site.shape[0]
+    for t in prange(n_times):
+        for k in range(n_sites):
+            for s in range(n_sats):
+                e, n, u = _enu(site, k, r_itrf[t, s, 0], r_itrf[t, s, 1], r_itrf[t, s, 2])
+                horiz = math.sqrt(e * e + n * n)
+                az = math.atan2(e, n) * _RAD2DEG
+                az_deg[t, k, s] = az + 360.0 if az < 0.0 else az
+                el_deg[t, k, s] = math.atan2(u, horiz) * _RAD2DEG
+                range_km[t, k, s] = math.sqrt(horiz * horiz + u * u)
+
+
+@jit
+def _is_visible(site, table, step_deg, sin_min, min_el_deg, k, x, y, z):
+    """Visibility of one satellite from site ``k``: elevation >= max(min_el, mask(az)).
+
+    Returns the elevation in degrees if visible, else NaN. The cheap test
+    ``u >= sin(min_el)·|d|`` rejects most pairs without any trigonometry.
+    """
+    e, n, u = _enu(site, k, x, y, z)
+    horiz2 = e * e + n * n
+    rng = math.sqrt(horiz2 + u * u)
+    if not (u >= sin_min * rng):  # also false for NaN positions
+        return np.nan
+    el = math.atan2(u, math.sqrt(horiz2)) * _RAD2DEG
+    if el < min_el_deg:
+        return np.nan
+    if table.shape[0] > 0:
+        az = math.atan2(e, n) * _RAD2DEG
+        az = az + 360.0 if az < 0.0 else az
+        if el < _mask_at(table, k, az, step_deg):
+            return np.nan
+    return el
+
+
+@jit
+def _floor_deg(table, min_el_deg):
+    """A lower bound of the threshold max(min_el, mask(az)) over every site and azimuth."""
+    if table.shape[0] > 0:
+        return max(min_el_deg, table.min())
+    return min_el_deg
+
+
+@pjit
+def visible_counts(r_itrf, site, table, step_deg, min_el_deg, counts):
+    """counts[t, k] = number of satellites visible from site k at time t."""
+    n_times, n_sats = r_itrf.shape[0], r_itrf.shape[1]
+    n_sites = site.shape[0]
+    sin_min = math.sin(_floor_deg(table, min_el_deg) / _RAD2DEG)
+    for t in prange(n_times):
+        for k in range(n_sites):
+            c = 0
+            for s in range(n_sats):
+                el = _is_visible(site, table, step_deg, sin_min, min_el_deg, k,
+                                 r_itrf[t, s, 0], r_itrf[t, s, 1], r_itrf[t, s, 2])
+                if el == el:
+                    c += 1
+            counts[t, k] = c
+
+
+@pjit
+def visible_listing(r_itrf, site, table, step_deg, min_el_deg, offsets, t_out, site_out, sat_out,
+                    el_out):
+    """Fill the sparse (time, site, satellite, elevation) listing.
+
+    ``offsets[t]`` is where time ``t``'s entries start (a prefix sum of
+    :func:`visible_counts` over sites); each time writes its own range.
+    """
+    n_times, n_sats = r_itrf.shape[0], r_itrf.shape[1]
+    n_sites = site.shape[0]
+    sin_min = math.sin(_floor_deg(table, min_el_deg) / _RAD2DEG)
+    for t in prange(n_times):
+        p = offsets[t]
+        for k in range(n_sites):
+            for s in range(n_sats):
+                el = _is_visible(site, table, step_deg, sin_min, min_el_deg, k,
+                                 r_itrf[t, s, 0], r_itrf[t, s, 1], r_itrf[t, s, 2])
+                if el == el:
+                    t_out[p] = t
+                    site_out[p] = k
+                    sat_out[p] = s
+                    el_out[p] = el
+                    p += 1
+
+
+@pjit
+def elevation_pairs(r_itrf, site, site_idx, el_deg):
+    """Elevation (deg) of point i (r_itrf[i]) from site site_idx[i], for arbitrary pairs."""
+    for i in prange(r_itrf.shape[0]):
+        e, n, u = _enu(site, site_idx[i], r_itrf[i, 0], r_itrf[i, 1], r_itrf[i, 2])
+        el_deg[i] = math.atan2(u, math.sqrt(e * e + n * n)) * _RAD2DEG
+
+
+@pjit
+def elevations(r_itrf, site, el_deg):
+    """Elevation (deg) of every satellite from every site, (n_times, n_sites, n_sats) float32."""
+    n_times, n_sats = r_itrf.shape[0], r_itrf.shape[1]
+    n_sites = site.shape[0]
+    for t in prange(n_times):
+        for k in range(n_sites):
+            for s in range(n_sats):
+                e, n, u = _enu(site, k, r_itrf[t, s, 0], r_itrf[t, s, 1], r_itrf[t, s, 2])
+                el_deg[t, k, s] = math.atan2(u, math.sqrt(e * e + n * n)) * _RAD2DEG
