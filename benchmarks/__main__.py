@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 
-from . import kernels, propagate, visibility
+from . import kernels, network, propagate, visibility
 
-SUITES = {"propagate": propagate, "kernels": kernels, "visibility": visibility}
+SUITES = {"propagate": propagate, "kernels": kernels, "visibility": visibility,
+          "network": network}
 
 
 def main(argv=None) -> None:

@@ -15,6 +15,8 @@ from .errors import (EarthOrientationWarning, ElementSetError, ElementSetWarning
                      LeolatWarning, MemoryBudgetError, OMMError, PresetError, SelectionError,
                      TimeGridError, TLEError)
 from .frames import ecef_to_geodetic, geodetic_to_ecef, teme_to_itrf
+from .links import LinkPolicy, PolicyError
+from .network import Network, latency_summary
 from .passes import passes
 from .presets import presets
 from .propagate import Ephemeris
@@ -36,6 +38,10 @@ __all__ = [
     "ShellInfo",
     "ShellParameters",
     "presets",
+    "LinkPolicy",
+    "Network",
+    "latency_summary",
+    "PolicyError",
     "Sites",
     "look_angles",
     "visible",

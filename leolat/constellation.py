@@ -282,6 +282,34 @@ class Constellation:
             raise SelectionError("no satellite matches the selection")
         return self[mask]
 
+    def with_planes(self, plane, slot, shell=None, *, kind: str = "delta") -> "Constellation":
+        """The same satellites with given plane and slot numbers (and shell, default 0).
+
+        For element sets whose layout is known from how they were generated, e.g.
+        Hypatia's files, where satellite ``i`` is plane ``i // S``, slot ``i % S``:
+        ``c.with_planes(np.arange(n) // S, np.arange(n) % S)``.
+        """
+        n = len(self)
+        cols = dict(self._cols)
+        for name, value in (("plane", plane), ("slot", slot), ("shell", 0 if shell is None else shell)):
+            arr = np.broadcast_to(np.asarray(value, dtype=np.int32), (n,)).copy()
+            if np.any(arr < 0):
+                raise SelectionError(f"{name} numbers must be non-negative")
+            cols[name] = arr
+        shells = []
+        for k in range(int(cols["shell"].max()) + 1):
+            m = cols["shell"] == k
+            if not m.any():
+                raise SelectionError(f"shell numbers must be 0..n-1 without gaps; {k} is unused")
+            sizes = np.bincount(cols["plane"][m])
+            shells.append(ShellInfo(
+                name=f"shell{k}", altitude_km=float(np.median(sgp4_semimajor_axis_km(
+                    [self._prepared().satrecs[i] for i in np.nonzero(m)[0][:1]])) - 6378.137),
+                inclination_deg=float(np.median(self._cols["inclination_deg"][m])),
+                planes=int(sizes.size), sats_per_plane=int(sizes.max()), phasing=None, kind=kind,
+                n_sats=int(m.sum())))
+        return Constellation(cols, shells=tuple(shells), source=self.source)
+
     def unassigned(self) -> "Constellation":
         """Satellites without a shell (after :meth:`infer_shells`): raising, deorbiting, spares."""
         return self[self._cols["shell"] < 0]

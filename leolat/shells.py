@@ -20,7 +20,8 @@ real catalogue it has to be found:
    exceeds ``plane_gap_deg``; groups of fewer than ``min_plane_sats`` are left
    unassigned.  Planes are numbered by increasing RAAN.
 3. **Slots.** Within a plane, satellites are numbered by increasing argument
-   of latitude at the reference instant.
+   of latitude at the reference instant, from the first at or past 0° (with a
+   quarter-slot tolerance for osculating noise).
 
 Satellites are clustered on the SGP4 mean semi-major axis minus 6378.137 km;
 the shell table reports the orbit-averaged altitude, as Walker shells define it.
@@ -101,6 +102,12 @@ def _circular_groups(raan_deg: np.ndarray, gap: float) -> list[np.ndarray]:
     return np.split(order, cuts)
 
 
+def _circular_mean_deg(angles_deg: np.ndarray) -> float:
+    """Mean direction in [0, 360): a plane at RAAN 0 has members at 359.99 and 0.01."""
+    a = np.radians(angles_deg)
+    return float(np.degrees(np.arctan2(np.sin(a).mean(), np.cos(a).mean())) % 360.0)
+
+
 def infer_shell_columns(inclination_deg: np.ndarray, semimajor_axis_km: np.ndarray,
                         r_teme_km: np.ndarray, v_teme_km_s: np.ndarray,
                         params: ShellParameters = ShellParameters()):
@@ -155,11 +162,15 @@ def infer_shell_columns(inclination_deg: np.ndarray, semimajor_axis_km: np.ndarr
     for k, members in enumerate(candidates):
         planes = [g for g in _circular_groups(raan[members], params.plane_gap_deg)
                   if g.size >= params.min_plane_sats]
-        planes.sort(key=lambda g: float(np.median(raan[members[g]])) if g.size else 0.0)
+        planes.sort(key=lambda g: _circular_mean_deg(raan[members[g]]))
         sizes = []
         for p_idx, g in enumerate(planes):
             sats = members[g]
-            order = np.argsort(u[sats], kind="stable")
+            # Slot 0 is the first satellite at or past argument of latitude 0, with a
+            # quarter-slot tolerance so that osculating noise (a satellite at 359.99°)
+            # does not renumber a plane, and planes of a Walker shell number alike.
+            tolerance = 0.25 * 360.0 / sats.size
+            order = np.argsort((u[sats] + tolerance) % 360.0, kind="stable")
             shell[sats] = k
             plane[sats] = p_idx
             slot[sats[order]] = np.arange(sats.size, dtype=np.int32)

@@ -1,0 +1,320 @@
+"""Snapshot graphs (CSR) and shortest paths, on plain arrays.
+
+Nodes: satellites 0..n_sats-1, then ground stations n_sats..n_sats+n_gs-1.
+Edges are undirected, stored in both directions, weighted by length in km.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import prange
+
+from ._jit import jit, pjit
+
+_RAD2DEG = 180.0 / math.pi
+
+
+@jit
+def isl_usable(r, a, b, max_range_km, min_radius_km, cross, lat_cutoff_deg):
+    """Whether the ISL a-b exists at positions r (n_sats, 3): range, Earth clearance,
+    and (for cross-plane links) the latitude cutoff. NaN positions give False."""
+    ax, ay, az = r[a, 0], r[a, 1], r[a, 2]
+    bx, by, bz = r[b, 0], r[b, 1], r[b, 2]
+    dx, dy, dz = bx - ax, by - ay, bz - az
+    d2 = dx * dx + dy * dy + dz * dz
+    if not (d2 <= max_range_km * max_range_km):
+        return False, 0.0
+    # Closest approach of the segment to the Earth's centre.
+    t = -(ax * dx + ay * dy + az * dz) / d2 if d2 > 0.0 else 0.0
+    t = min(max(t, 0.0), 1.0)
+    cx, cy, cz = ax + t * dx, ay + t * dy, az + t * dz
+    if cx * cx + cy * cy + cz * cz < min_radius_km * min_radius_km:
+        return False, 0.0
+    if cross and lat_cutoff_deg < 90.0:
+        la = math.asin(az / math.sqrt(ax * ax + ay * ay + az * az)) * _RAD2DEG
+        lb = math.asin(bz / math.sqrt(bx * bx + by * by + bz * bz)) * _RAD2DEG
+        if abs(la) > lat_cutoff_deg or abs(lb) > lat_cutoff_deg:
+            return False, 0.0
+    return True, math.sqrt(d2)
+
+
+@jit
+def gsl_candidates(r, gs, min_el_deg, max_range_km, out_g, out_s, out_len, out_metric, by_range):
+    """Every ground-station/satellite pair allowed by the range and elevation rules.
+
+    Returns the number written. ``out_metric`` is the ranking value (lower is
+    better): range, or minus the elevation.
+    """
+    n_sats = r.shape[0]
+    sin_min = math.sin(min_el_deg / _RAD2DEG)
+    m = 0
+    for g in range(gs.shape[0]):
+        sx, sy, sz = gs[g, 0], gs[g, 1], gs[g, 2]
+        slat, clat, slon, clon = gs[g, 3], gs[g, 4], gs[g, 5], gs[g, 6]
+        ux, uy, uz = clat * clon, clat * slon, slat
+        for s in range(n_sats):
+            dx = r[s, 0] - sx
+            dy = r[s, 1] - sy
+            dz = r[s, 2] - sz
+            rng = math.sqrt(dx * dx + dy * dy + dz * dz)
+            if not (rng <= max_range_km):
+                continue
+            u = ux * dx + uy * dy + uz * dz
+            if not (u >= sin_min * rng):
+                continue
+            out_g[m] = g
+            out_s[m] = s
+            out_len[m] = rng
+            out_metric[m] = rng if by_range else -math.asin(min(1.0, u / rng))
+            m += 1
+    return m
+
+
+@jit
+def select_gsl(n, g_idx, s_idx, metric, n_gs, n_sats, per_gs, per_sat, keep):
+    """Greedy best-first selection under per-station and per-satellite link limits
+    (0 = unlimited). Ties are broken by station, then satellite index."""
+    if per_gs <= 0 and per_sat <= 0:
+        for i in range(n):
+            keep[i] = True
+        return
+    order = np.argsort(metric[:n], kind="mergesort")  # stable: ties keep (g, s) order
+    used_g = np.zeros(n_gs, dtype=np.int64)
+    used_s = np.zeros(n_sats, dtype=np.int64)
+    for i in range(n):
+        keep[i] = False
+    for j in range(n):
+        i = order[j]
+        g, s = g_idx[i], s_idx[i]
+        if per_gs > 0 and used_g[g] >= per_gs:
+            continue
+        if per_sat > 0 and used_s[s] >= per_sat:
+            continue
+        keep[i] = True
+        used_g[g] += 1
+        used_s[s] += 1
+
+
+@jit
+def build_csr(n_nodes, ea, eb, elen, n_edges, indptr, indices, weights):
+    """Undirected edge list -> CSR (both directions), neighbours in edge order."""
+    deg = np.zeros(n_nodes + 1, dtype=np.int64)
+    for i in range(n_edges):
+        deg[ea[i] + 1] += 1
+        deg[eb[i] + 1] += 1
+    for v in range(n_nodes):
+        deg[v + 1] += deg[v]
+    for v in range(n_nodes + 1):
+        indptr[v] = deg[v]
+    fill = deg[:n_nodes].copy()
+    for i in range(n_edges):
+        a, b, w = ea[i], eb[i], elen[i]
+        indices[fill[a]] = b
+        weights[fill[a]] = w
+        fill[a] += 1
+        indices[fill[b]] = a
+        weights[fill[b]] = w
+        fill[b] += 1
+
+
+@jit
+def snapshot_edges(r, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km, lat_cutoff_deg,
+                   min_el_deg, max_gsl_km, by_range, per_gs, per_sat,
+                   ea, eb, elen, ekind, scratch_g, scratch_s, scratch_len, scratch_metric, keep):
+    """All usable edges of one time step. Returns the count; ekind 0 = ISL, 1 = GSL."""
+    n_sats = r.shape[0]
+    m = 0
+    for i in range(isl_a.shape[0]):
+        ok, d = isl_usable(r, isl_a[i], isl_b[i], max_isl_km, min_radius_km, isl_cross[i],
+                           lat_cutoff_deg)
+        if ok:
+            ea[m] = isl_a[i]
+            eb[m] = isl_b[i]
+            elen[m] = d
+            ekind[m] = 0
+            m += 1
+    n = gsl_candidates(r, gs, min_el_deg, max_gsl_km, scratch_g, scratch_s, scratch_len,
+                       scratch_metric, by_range)
+    select_gsl(n, scratch_g, scratch_s, scratch_metric, gs.shape[0], n_sats, per_gs, per_sat, keep)
+    for i in range(n):
+        if keep[i]:
+            ea[m] = n_sats + scratch_g[i]
+            eb[m] = scratch_s[i]
+            elen[m] = scratch_len[i]
+            ekind[m] = 1
+            m += 1
+    return m
+
+
+@jit
+def dijkstra(indptr, indices, weights, n_sats, source, relay, dist, pred, heap_d, heap_v,
+             targets=None, n_targets=0):
+    """Shortest distances from ``source`` with a binary heap.
+
+    Ground-station nodes (>= n_sats) other than the source are endpoints only
+    unless ``relay``. Ties go to the smaller node index (the heap orders by
+    (distance, node)), so results are deterministic. If ``targets`` (a boolean
+    mask over nodes with ``n_targets`` True) is given, the search stops once every
+    target is settled: their distances are final, other nodes' may not be.
+    """
+    n = indptr.shape[0] - 1
+    for v in range(n):
+        dist[v] = np.inf
+        pred[v] = -1
+    dist[source] = 0.0
+    size = 1
+    heap_d[0] = 0.0
+    heap_v[0] = source
+    remaining = n_targets
+    while size > 0:
+        d, v = heap_d[0], heap_v[0]
+        size -= 1
+        # pop: move last to root and sift down
+        if size > 0:
+            ld, lv = heap_d[size], heap_v[size]
+            i = 0
+            while True:
+                c = 2 * i + 1
+                if c >= size:
+                    break
+                if c + 1 < size and (heap_d[c + 1] < heap_d[c] or
+                                     (heap_d[c + 1] == heap_d[c] and heap_v[c + 1] < heap_v[c])):
+                    c += 1
+                if heap_d[c] < ld or (heap_d[c] == ld and heap_v[c] < lv):
+                    heap_d[i] = heap_d[c]
+                    heap_v[i] = heap_v[c]
+                    i = c
+                else:
+                    break
+            heap_d[i] = ld
+            heap_v[i] = lv
+        if d > dist[v]:
+            continue  # stale entry
+        if targets is not None and targets[v]:
+            remaining -= 1
+            if remaining == 0:
+                return
+        if v >= n_sats and v != source and not relay:
+            continue  # a ground station is an endpoint
+        for e in range(indptr[v], indptr[v + 1]):
+            w = indices[e]
+            nd = d + weights[e]
+            if nd < dist[w] or (nd == dist[w] and pred[w] > v):
+                dist[w] = nd
+                pred[w] = v
+                # push
+                i = size
+                size += 1
+                while i > 0:
+                    p = (i - 1) // 2
+                    if heap_d[p] > nd or (heap_d[p] == nd and heap_v[p] > w):
+                        heap_d[i] = heap_d[p]
+                        heap_v[i] = heap_v[p]
+                        i = p
+                    else:
+                        break
+                heap_d[i] = nd
+                heap_v[i] = w
+
+
+@pjit
+def route_steps(r_itrf, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km, lat_cutoff_deg,
+                min_el_deg, max_gsl_km, by_range, per_gs, per_sat, relay,
+                sources, pairs_ptr, pairs_of_source, pair_dst, n_blocks,
+                dist_km, hops, isl_hops, first_sat, last_sat):
+    """Per time step: build the snapshot graph, run Dijkstra from each source ground
+    station (stopping once its destinations are settled), and write each pair's
+    distance (km, inf if unreachable), hop counts and first/last satellite (-1 if none).
+
+    Pairs are grouped by source: ``pairs_of_source[pairs_ptr[k]:pairs_ptr[k+1]]`` are
+    the pairs of ``sources[k]``. Time steps are split into ``n_blocks`` contiguous
+    blocks, one per parallel iteration, each allocating its buffers once; outputs
+    are disjoint, so results do not depend on the thread count.
+    """
+    n_times, n_sats = r_itrf.shape[0], r_itrf.shape[1]
+    n_gs = gs.shape[0]
+    n_nodes = n_sats + n_gs
+    max_edges = isl_a.shape[0] + n_gs * n_sats
+    for blk in prange(n_blocks):
+        t_lo = blk * n_times // n_blocks
+        t_hi = (blk + 1) * n_times // n_blocks
+        ea = np.empty(max_edges, dtype=np.int64)
+        eb = np.empty(max_edges, dtype=np.int64)
+        elen = np.empty(max_edges)
+        ekind = np.empty(max_edges, dtype=np.int8)
+        sg = np.empty(n_gs * n_sats, dtype=np.int64)
+        ss = np.empty(n_gs * n_sats, dtype=np.int64)
+        sl = np.empty(n_gs * n_sats)
+        sm = np.empty(n_gs * n_sats)
+        keep = np.empty(n_gs * n_sats, dtype=np.bool_)
+        indptr = np.empty(n_nodes + 1, dtype=np.int64)
+        dist = np.empty(n_nodes)
+        pred = np.empty(n_nodes, dtype=np.int64)
+        targets = np.zeros(n_nodes, dtype=np.bool_)
+        for t in range(t_lo, t_hi):
+            r = r_itrf[t]
+            m = snapshot_edges(r, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km,
+                               lat_cutoff_deg, min_el_deg, max_gsl_km, by_range, per_gs, per_sat,
+                               ea, eb, elen, ekind, sg, ss, sl, sm, keep)
+            indices = np.empty(2 * m, dtype=np.int64)
+            weights = np.empty(2 * m)
+            build_csr(n_nodes, ea, eb, elen, m, indptr, indices, weights)
+            heap_d = np.empty(2 * m + 1)
+            heap_v = np.empty(2 * m + 1, dtype=np.int64)
+            for k in range(sources.shape[0]):
+                src = n_sats + sources[k]
+                lo, hi = pairs_ptr[k], pairs_ptr[k + 1]
+                n_t = 0
+                for q in range(lo, hi):
+                    node = n_sats + pair_dst[pairs_of_source[q]]
+                    if not targets[node]:
+                        targets[node] = True
+                        n_t += 1
+                dijkstra(indptr, indices, weights, n_sats, src, relay, dist, pred, heap_d, heap_v,
+                         targets, n_t)
+                for q in range(lo, hi):
+                    p = pairs_of_source[q]
+                    dst = n_sats + pair_dst[p]
+                    targets[dst] = False
+                    dist_km[t, p] = dist[dst]
+                    h = 0
+                    ih = 0
+                    first = -1
+                    last = -1
+                    v = dst
+                    if dist[dst] < np.inf:
+                        while v != src:
+                            u = pred[v]
+                            if v < n_sats and u < n_sats:
+                                ih += 1
+                            if v < n_sats:
+                                if last == -1:
+                                    last = v
+                                first = v
+                            h += 1
+                            v = u
+                    hops[t, p] = h if dist[dst] < np.inf else -1
+                    isl_hops[t, p] = ih if dist[dst] < np.inf else -1
+                    first_sat[t, p] = first
+                    last_sat[t, p] = last
+
+
+@jit
+def path_nodes(pred, src, dst):
+    """Node path src -> dst from a predecessor array (empty if unreachable)."""
+    n = 0
+    v = dst
+    while v != src and v >= 0:
+        n += 1
+        v = pred[v]
+    if v != src:
+        return np.empty(0, dtype=np.int64)
+    out = np.empty(n + 1, dtype=np.int64)
+    v = dst
+    for i in range(n, -1, -1):
+        out[i] = v
+        if i > 0:
+            v = pred[v]
+    return out
