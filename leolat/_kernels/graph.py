@@ -154,10 +154,12 @@ def dijkstra(indptr, indices, weights, n_sats, source, relay, dist, pred, heap_d
     """Shortest distances from ``source`` with a binary heap.
 
     Ground-station nodes (>= n_sats) other than the source are endpoints only
-    unless ``relay``. Ties go to the smaller node index (the heap orders by
-    (distance, node)), so results are deterministic. If ``targets`` (a boolean
-    mask over nodes with ``n_targets`` True) is given, the search stops once every
-    target is settled: their distances are final, other nodes' may not be.
+    unless ``relay``; those that are not targets are never pushed. The work is
+    sequential and depends only on the graph, so results are deterministic (and
+    independent of the thread count); among exactly equal path lengths the first
+    found wins. If ``targets`` (a boolean mask over nodes with ``n_targets`` True)
+    is given, the search stops once every target is settled: their distances are
+    final, other nodes' may not be.
     """
     n = indptr.shape[0] - 1
     for v in range(n):
@@ -179,10 +181,9 @@ def dijkstra(indptr, indices, weights, n_sats, source, relay, dist, pred, heap_d
                 c = 2 * i + 1
                 if c >= size:
                     break
-                if c + 1 < size and (heap_d[c + 1] < heap_d[c] or
-                                     (heap_d[c + 1] == heap_d[c] and heap_v[c + 1] < heap_v[c])):
+                if c + 1 < size and heap_d[c + 1] < heap_d[c]:
                     c += 1
-                if heap_d[c] < ld or (heap_d[c] == ld and heap_v[c] < lv):
+                if heap_d[c] < ld:
                     heap_d[i] = heap_d[c]
                     heap_v[i] = heap_v[c]
                     i = c
@@ -201,15 +202,17 @@ def dijkstra(indptr, indices, weights, n_sats, source, relay, dist, pred, heap_d
         for e in range(indptr[v], indptr[v + 1]):
             w = indices[e]
             nd = d + weights[e]
-            if nd < dist[w] or (nd == dist[w] and pred[w] > v):
+            if nd < dist[w]:
                 dist[w] = nd
                 pred[w] = v
+                if w >= n_sats and not relay and (targets is None or not targets[w]):
+                    continue  # a station that is no target: never expanded, never popped
                 # push
                 i = size
                 size += 1
                 while i > 0:
                     p = (i - 1) // 2
-                    if heap_d[p] > nd or (heap_d[p] == nd and heap_v[p] > w):
+                    if heap_d[p] > nd:
                         heap_d[i] = heap_d[p]
                         heap_v[i] = heap_v[p]
                         i = p
