@@ -291,6 +291,23 @@ class Network:
         return out
 
 
+def _register_accessor():
+    """``ds.leolat.summary()`` on latency datasets (registered when xarray is importable)."""
+    try:
+        import xarray as xr
+    except ImportError:  # pragma: no cover - xarray is a dependency
+        return
+
+    @xr.register_dataset_accessor("leolat")
+    class _LeolatAccessor:
+        def __init__(self, ds):
+            self._ds = ds
+
+        def summary(self):
+            """Per-pair RTT statistics; see :func:`latency_summary`."""
+            return latency_summary(self._ds)
+
+
 def latency_summary(ds):
     """Per-pair statistics of ``rtt_ms``: min, median, p95, max, jitter (std of step changes),
     reachable fraction, and the baselines, as an xarray.Dataset indexed by pair."""
@@ -306,3 +323,6 @@ def latency_summary(ds):
         "path_changes": ds["path_changes"], "vacuum_rtt_ms": ds["vacuum_rtt_ms"],
         "fiber_rtt_ms": ds["fiber_rtt_ms"],
     })
+
+
+_register_accessor()
