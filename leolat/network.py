@@ -222,15 +222,15 @@ class Network:
 
         src, dst = self.resolve_pairs(pairs)
         dist, hops, isl_hops, first, last = self._route(times, src, dst, memory_budget_mb)
-        if np.all(~np.isfinite(dist)):
+        if np.all(np.isnan(dist)):
             raise PolicyError(
                 "no pair is connected at any time: the policy allows no usable path (check "
                 "min_elevation_deg / max_gsl_range_km against the constellation's altitude, "
                 "max_isl_range_km against its spacing)")
         c = SPEED_OF_LIGHT_KM_S
-        reach = np.isfinite(dist)
-        dist = np.where(reach, dist, np.nan)
-        one_way = dist / c * 1e3 + np.where(reach, hops * self.policy.processing_delay_ms, np.nan)
+        one_way = dist * (1e3 / c)  # NaN where unreachable
+        if self.policy.processing_delay_ms:
+            one_way += hops * self.policy.processing_delay_ms
         gs = self.ground_stations
         geod = Geod(ellps="WGS84")
         _, _, geo_m = geod.inv(gs.lon_deg[src], gs.lat_deg[src], gs.lon_deg[dst], gs.lat_deg[dst])
@@ -243,8 +243,8 @@ class Network:
                 "one_way_ms": (("time", "pair"), one_way),
                 "rtt_ms": (("time", "pair"), 2.0 * one_way),
                 "distance_km": (("time", "pair"), dist),
-                "hops": (("time", "pair"), np.where(reach, hops, -1)),
-                "isl_hops": (("time", "pair"), np.where(reach, isl_hops, -1)),
+                "hops": (("time", "pair"), hops),
+                "isl_hops": (("time", "pair"), isl_hops),
                 "first_sat": (("time", "pair"), first),
                 "last_sat": (("time", "pair"), last),
                 "path_change": (("time", "pair"), change),

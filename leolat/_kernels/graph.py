@@ -49,6 +49,7 @@ def gsl_candidates(r, gs, min_el_deg, max_range_km, out_g, out_s, out_len, out_m
     """
     n_sats = r.shape[0]
     sin_min = math.sin(min_el_deg / _RAD2DEG)
+    max_range2 = max_range_km * max_range_km * (1.0 + 1e-12)  # exact test after the sqrt
     m = 0
     for g in range(gs.shape[0]):
         sx, sy, sz = gs[g, 0], gs[g, 1], gs[g, 2]
@@ -58,10 +59,15 @@ def gsl_candidates(r, gs, min_el_deg, max_range_km, out_g, out_s, out_len, out_m
             dx = r[s, 0] - sx
             dy = r[s, 1] - sy
             dz = r[s, 2] - sz
-            rng = math.sqrt(dx * dx + dy * dy + dz * dz)
-            if not (rng <= max_range_km):
+            rng2 = dx * dx + dy * dy + dz * dz
+            if not (rng2 <= max_range2):  # no square root for the many far satellites
                 continue
             u = ux * dx + uy * dy + uz * dz
+            if u < 0.0 and sin_min >= 0.0:
+                continue  # below the horizon
+            rng = math.sqrt(rng2)
+            if not (rng <= max_range_km):
+                continue
             if not (u >= sin_min * rng):
                 continue
             out_g[m] = g
@@ -222,6 +228,73 @@ def dijkstra(indptr, indices, weights, n_sats, source, relay, dist, pred, heap_d
                 heap_v[i] = w
 
 
+@jit
+def dijkstra_buckets(indptr, indices, weights, n_sats, source, relay, width, n_buckets,
+                     dist, pred, settled, head, entry_node, entry_next, targets, n_targets):
+    """Dijkstra with a circular bucket queue (Dial's algorithm for real weights).
+
+    Exact when ``width`` is at most the smallest edge weight: every node in bucket k
+    (distance in [k·width, (k+1)·width)) is final when bucket k is reached, since any
+    edge moves a distance up by at least one bucket. ``n_buckets`` must exceed
+    max weight / width + 1 so the circle never wraps onto a live bucket. Same
+    contract as :func:`dijkstra` otherwise (stations as endpoints, early stop once
+    the targets are settled); O(1) per queue operation instead of O(log n).
+    """
+    n = indptr.shape[0] - 1
+    inv_width = 1.0 / width
+    for v in range(n):
+        dist[v] = np.inf
+        pred[v] = -1
+        settled[v] = False
+    for b in range(n_buckets):
+        head[b] = -1
+    dist[source] = 0.0
+    entry_node[0] = source
+    entry_next[0] = -1
+    head[0] = 0
+    n_entries = 1
+    pending = 1
+    remaining = n_targets
+    cur = 0
+    while pending > 0:
+        b = cur % n_buckets
+        while head[b] != -1:
+            e = head[b]
+            head[b] = -1
+            while e != -1:  # the bucket's list, as it was taken
+                v = entry_node[e]
+                e = entry_next[e]
+                pending -= 1
+                if settled[v]:
+                    # Stale: distances only decrease, so a node's first entry popped is
+                    # its final one (all earlier buckets are done).
+                    continue
+                settled[v] = True
+                if v >= n_sats:
+                    if targets[v]:
+                        remaining -= 1
+                        if remaining == 0:
+                            return
+                    if v != source and not relay:
+                        continue
+                d = dist[v]
+                for k in range(indptr[v], indptr[v + 1]):
+                    w = indices[k]
+                    nd = d + weights[k]
+                    if nd < dist[w]:
+                        dist[w] = nd
+                        pred[w] = v
+                        if w >= n_sats and not relay and not targets[w]:
+                            continue  # a station that is no target: never expanded
+                        nb = int(nd * inv_width) % n_buckets
+                        entry_node[n_entries] = w
+                        entry_next[n_entries] = head[nb]
+                        head[nb] = n_entries
+                        n_entries += 1
+                        pending += 1
+        cur += 1
+
+
 @pjit
 def route_steps(r_itrf, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km, lat_cutoff_deg,
                 min_el_deg, max_gsl_km, by_range, per_gs, per_sat, relay,
@@ -229,7 +302,8 @@ def route_steps(r_itrf, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km, 
                 dist_km, hops, isl_hops, first_sat, last_sat):
     """Per time step: build the snapshot graph, run Dijkstra from each source ground
     station (stopping once its destinations are settled), and write each pair's
-    distance (km, inf if unreachable), hop counts and first/last satellite (-1 if none).
+    distance (km, NaN if unreachable), hop counts (-1 if unreachable) and first/last
+    satellite (-1 if none).
 
     Pairs are grouped by source: ``pairs_of_source[pairs_ptr[k]:pairs_ptr[k+1]]`` are
     the pairs of ``sources[k]``. Time steps are split into ``n_blocks`` contiguous
@@ -256,6 +330,7 @@ def route_steps(r_itrf, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km, 
         dist = np.empty(n_nodes)
         pred = np.empty(n_nodes, dtype=np.int64)
         targets = np.zeros(n_nodes, dtype=np.bool_)
+        settled = np.empty(n_nodes, dtype=np.bool_)
         for t in range(t_lo, t_hi):
             r = r_itrf[t]
             m = snapshot_edges(r, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km,
@@ -266,6 +341,18 @@ def route_steps(r_itrf, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km, 
             build_csr(n_nodes, ea, eb, elen, m, indptr, indices, weights)
             heap_d = np.empty(2 * m + 1)
             heap_v = np.empty(2 * m + 1, dtype=np.int64)
+            # Bucket queue when every edge has a usable length; binary heap otherwise.
+            w_min = np.inf
+            w_max = 0.0
+            for k in range(2 * m):
+                w_min = min(w_min, weights[k])
+                w_max = max(w_max, weights[k])
+            width = 0.999 * w_min
+            use_buckets = m > 0 and width > 0.0 and w_max / width < 1e5
+            n_buckets = int(w_max / width) + 3 if use_buckets else 1
+            head = np.empty(n_buckets, dtype=np.int64)
+            entry_node = np.empty(2 * m + 1, dtype=np.int64)
+            entry_next = np.empty(2 * m + 1, dtype=np.int64)
             for k in range(sources.shape[0]):
                 src = n_sats + sources[k]
                 lo, hi = pairs_ptr[k], pairs_ptr[k + 1]
@@ -275,13 +362,17 @@ def route_steps(r_itrf, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km, 
                     if not targets[node]:
                         targets[node] = True
                         n_t += 1
-                dijkstra(indptr, indices, weights, n_sats, src, relay, dist, pred, heap_d, heap_v,
-                         targets, n_t)
+                if use_buckets:
+                    dijkstra_buckets(indptr, indices, weights, n_sats, src, relay, width, n_buckets,
+                                     dist, pred, settled, head, entry_node, entry_next, targets, n_t)
+                else:
+                    dijkstra(indptr, indices, weights, n_sats, src, relay, dist, pred, heap_d,
+                             heap_v, targets, n_t)
                 for q in range(lo, hi):
                     p = pairs_of_source[q]
                     dst = n_sats + pair_dst[p]
                     targets[dst] = False
-                    dist_km[t, p] = dist[dst]
+                    dist_km[t, p] = dist[dst] if dist[dst] < np.inf else np.nan
                     h = 0
                     ih = 0
                     first = -1
