@@ -31,6 +31,7 @@ from leolat import Constellation, TimeGrid
 from leolat._kernels.frames import gmst82
 
 from ._harness import best_time_s, print_table, write_json
+from .propagate import skyfield_end_to_end
 
 WORKLOADS = {
     "shell1": ("starlink-gen1-shell1", None, 10_000, 1.0),
@@ -73,24 +74,6 @@ def _satrecarray_numpy_itrf(lines, grid):
         return sats.sgp4(jd, fr)[1].transpose(1, 0, 2)
 
     return run, teme
-
-
-def _skyfield_itrs(lines, grid):
-    from skyfield.api import EarthSatellite, load
-    from skyfield.framelib import itrs
-
-    ts = load.timescale()
-    t = ts.from_datetimes([u.astype("datetime64[us]").item().replace(tzinfo=dt.timezone.utc)
-                           for u in grid.utc])
-    sats = [EarthSatellite(lines[2 * i], lines[2 * i + 1], ts=ts) for i in range(len(lines) // 2)]
-
-    def run():
-        out = np.empty((len(grid), len(sats), 3))
-        for i, sat in enumerate(sats):
-            out[:, i, :] = sat.at(t).frame_xyz(itrs).km.T
-        return out
-
-    return run, None
 
 
 def _astropy_frames(r_teme, grid):
@@ -245,7 +228,7 @@ def run(args) -> dict:
                     teme=lambda fn=fn: fn().r_teme_km, ref=ref_teme)
         add("leolat sgp4 backend (SatrecArray + numba rotation)", _leolat(c, grid, "sgp4", all_threads),
             args.repeat)
-        sky_run, _ = _skyfield_itrs(lines, grid)
+        sky_run = skyfield_end_to_end(lines, grid)
         add("skyfield EarthSatellite.at().frame_xyz(itrs)", sky_run, 1)
         for name, make in PEERS.items():
             try:
