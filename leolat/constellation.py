@@ -302,10 +302,12 @@ class Constellation:
             if not m.any():
                 raise SelectionError(f"shell numbers must be 0..n-1 without gaps; {k} is unused")
             sizes = np.bincount(cols["plane"][m])
+            inc = float(np.median(self._cols["inclination_deg"][m]))
             shells.append(ShellInfo(
-                name=f"shell{k}", altitude_km=float(np.median(sgp4_semimajor_axis_km(
-                    [self._prepared().satrecs[i] for i in np.nonzero(m)[0][:1]])) - 6378.137),
-                inclination_deg=float(np.median(self._cols["inclination_deg"][m])),
+                name=f"shell{k}",
+                altitude_km=sgp4_mean_altitude_km(float(np.median(self._cols["mean_motion_rev_day"][m])),
+                                                  inc, float(np.median(self._cols["eccentricity"][m]))),
+                inclination_deg=inc,
                 planes=int(sizes.size), sats_per_plane=int(sizes.max()), phasing=None, kind=kind,
                 n_sats=int(m.sum())))
         return Constellation(cols, shells=tuple(shells), source=self.source)

@@ -9,9 +9,9 @@ import leolat
 from leolat import Constellation, LinkPolicy, Network, PolicyError, Sites, TimeGrid, latency_summary
 
 
-def _hypatia_policy():
-    ref = json.loads((pytest.importorskip("pathlib").Path(__file__).parent / "..").resolve().joinpath(
-        "..", "shared", "reference", "hypatia_kuiper_k1", "reference.json").read_text())
+def _hypatia_policy(kuiper_dir):
+    """The reference and a policy with its rules (reference.json, "scenario")."""
+    ref = json.loads((kuiper_dir / "reference.json").read_text())
     sc = ref["scenario"]
     return ref, LinkPolicy(min_elevation_deg=None, max_gsl_range_km=sc["max_gsl_length_m"] / 1e3,
                            isl="plus_grid", isl_shift=0, max_isl_range_km=sc["max_isl_length_m"] / 1e3,
@@ -19,7 +19,7 @@ def _hypatia_policy():
 
 
 def test_hypatia_kuiper_reference(kuiper_dir):
-    ref, policy = _hypatia_policy()
+    ref, policy = _hypatia_policy(kuiper_dir)
     # Plane and slot numbers come from infer_shells(), not from the file order: it must
     # recover Hypatia's layout (node i = plane·34 + slot) by itself.
     c = Constellation.from_tle(kuiper_dir / "constellation.tle").infer_shells()
@@ -154,6 +154,16 @@ def test_results_do_not_depend_on_the_thread_count():
     finally:
         numba.set_num_threads(before)
     assert one.rtt_ms.equals(many.rtt_ms) and one.first_sat.equals(many.first_sat)
+
+
+def test_with_planes_sets_the_layout_and_refuses_negative_numbers():
+    c = Constellation.walker(2, 3, 550, 53)
+    flat = Constellation.from_tle(c.to_tle())
+    assert not flat.has_planes
+    again = flat.with_planes(np.arange(6) // 3, np.arange(6) % 3)
+    assert again.has_planes and again.shells[0].planes == 2 and abs(again.shells[0].altitude_km - 550) < 1
+    with pytest.raises(leolat.SelectionError, match="non-negative"):
+        flat.with_planes(-1, 0)
 
 
 def test_bad_input():
