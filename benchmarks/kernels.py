@@ -20,7 +20,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import tracemalloc
 
 import numba
@@ -209,7 +208,7 @@ def run(args) -> dict:
         n = len(c) * len(grid)
         rows = []
 
-        def add(name, fn, repeat, teme=None, ref=None, frame="ITRF"):
+        def add(name, fn, repeat, teme=None, ref=None, frame="ITRF", n=n, rows=rows):
             t = best_time_s(fn, repeat=repeat, warmup=1 if repeat > 1 else 0)
             row = {"name": name, "frame": frame, "seconds": t, "rate_M": n / t / 1e6,
                    "ns": t / n * 1e9, "peak_MiB": _peak_mb(fn)}

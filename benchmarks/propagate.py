@@ -50,7 +50,7 @@ def run(args) -> dict:
 
     rows = []
     for backend in ("numba", "numba-approx", "sgp4"):
-        t = best_time_s(lambda: c.propagate(grid, backend=backend), repeat=args.repeat)
+        t = best_time_s(lambda b=backend: c.propagate(grid, backend=b), repeat=args.repeat)
         rows.append({"name": f"leolat backend={backend!r}", "seconds": t, "rate": n / t / 1e6})
     t_leolat = rows[0]["seconds"]
 

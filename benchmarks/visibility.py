@@ -41,7 +41,7 @@ def run(args) -> dict:
     vis = visible(c, sites, min_el, times=grid, memory_budget_mb=512)
     t_leolat = time.perf_counter() - t0
 
-    t_prop = t_vis = t_np = 0.0
+    t_vis = t_np = 0.0
     agree = True
     for eph in c.propagate_chunks(grid, memory_budget_mb=512, max_chunk_times=60):
         t1 = time.perf_counter()

@@ -29,7 +29,7 @@ from ._jit import jit, pjit
 from .frames import earth_rotation, rotate_state
 from .polymath import rotate, sincos, sincos_small
 from .sgp4 import (ARGPDOT, ARGPO, AYCOF, BSTAR, CC1, CC4, CC5, CON41, D2, D3, D4, DELMO, ECCO,
-                   ETA, INCLO, ISIMP, JDSATEPOCH, JDSATEPOCHF, MDOT, MO, NO_UNKOZAI, NODECF, NODEDOT,
+                   ETA, ISIMP, JDSATEPOCH, JDSATEPOCHF, MDOT, MO, NO_UNKOZAI, NODECF, NODEDOT,
                    NODEO, OMGCOF, SINMAO, T2COF, T3COF, T4COF, T5COF, X1MTH2, X7THM1, XLCOF, XMCOF,
                    AM_BASE, COSIO, ROWS, SINIO, sgp4_state)
 
