@@ -15,6 +15,7 @@ from .errors import (EarthOrientationWarning, ElementSetError, ElementSetWarning
                      LeolatWarning, MemoryBudgetError, OMMError, PresetError, SelectionError,
                      TimeGridError, TLEError)
 from .frames import ecef_to_geodetic, geodetic_to_ecef, teme_to_itrf
+from .coverage import CoverageError, coverage, coverage_by_latitude, coverage_summary
 from .links import LinkPolicy, PolicyError
 from .network import Network, latency_summary
 from .passes import passes
@@ -38,6 +39,10 @@ __all__ = [
     "ShellInfo",
     "ShellParameters",
     "presets",
+    "coverage",
+    "coverage_summary",
+    "coverage_by_latitude",
+    "CoverageError",
     "LinkPolicy",
     "Network",
     "latency_summary",

@@ -43,3 +43,35 @@ def visible_counts(r_itrf, sites, min_elevation_deg, mask=None):
         threshold = np.maximum(threshold, mask(az))
     with np.errstate(invalid="ignore"):
         return np.sum(el >= threshold, axis=2)
+
+
+def coverage_stats(counts_1d, k, step_s, edge_gaps="include"):
+    """Coverage figures of one target's count series, by plain Python loops."""
+    covered = [c >= k for c in counts_1d]
+    n = len(covered)
+    gaps = []  # (start, length)
+    i = 0
+    while i < n:
+        if not covered[i]:
+            j = i
+            while j < n and not covered[j]:
+                j += 1
+            gaps.append((i, j - i))
+            i = j
+        else:
+            i += 1
+    if edge_gaps == "exclude":
+        gaps = [(s, g) for s, g in gaps if s != 0 and s + g != n]
+    starts = [i for i in range(n) if covered[i] and (i == 0 or not covered[i - 1])]
+    lengths = [g * step_s for _, g in gaps]
+    return {
+        "mean_visible": sum(counts_1d) / n,
+        "min_visible": min(counts_1d), "max_visible": max(counts_1d),
+        "percent_covered": 100.0 * sum(covered) / n,
+        "n_gaps": len(gaps),
+        "max_gap_s": max(lengths) if lengths else 0.0,
+        "mean_gap_s": sum(lengths) / len(lengths) if lengths else 0.0,
+        "time_average_gap_s": sum(x * x for x in lengths) / (n * step_s),
+        "mean_revisit_s": ((starts[-1] - starts[0]) / (len(starts) - 1) * step_s
+                           if len(starts) >= 2 else float("nan")),
+    }
