@@ -100,6 +100,10 @@ def test_summaries():
     ds = coverage(c, grid, TimeGrid.from_utc("2026-01-01T00:00:00Z", 3600, 300), 25.0)
     s = coverage_summary(ds)
     assert s["percent_covered_weighted"] > s["percent_covered_unweighted"]  # poles weigh little
+    cities = Sites.top_cities(50)
+    by_pop = coverage_summary(coverage(c, cities, TimeGrid.from_utc("2026-01-01T00:00:00Z", 3600, 300), 25.0))
+    pc = coverage(c, cities, TimeGrid.from_utc("2026-01-01T00:00:00Z", 3600, 300), 25.0).percent_covered.values
+    assert by_pop["percent_covered_weighted"] == pytest.approx(np.average(pc, weights=cities.weight))
     bands = coverage_by_latitude(ds, 30.0)
     assert bands.percent_covered.sel(lat_band=-75.0) == 0 and bands.percent_covered.sel(lat_band=15.0) > 90
 
