@@ -410,7 +410,7 @@ class Constellation:
             self._cols["eccentricity"])])
 
     def propagate(self, times, backend: str = DEFAULT_BACKEND, *, ut1_utc: bool = True,
-                  polar_motion: bool = False,
+                  polar_motion: bool = False, positions_only: bool = False,
                   memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB) -> Ephemeris:
         """Positions and velocities of every satellite at every time.
 
@@ -429,6 +429,10 @@ class Constellation:
             Use UT1-UTC from the shipped IERS table in TEME -> ITRF (else UT1 = UTC).
         polar_motion : bool
             Apply polar motion in TEME -> ITRF.
+        positions_only : bool
+            Keep only Earth-fixed positions (and error codes): a quarter of the
+            memory, and less work, for visibility, routing and coverage. TEME and
+            velocity arrays are then None.
         memory_budget_mb : float
             Refuse (:class:`MemoryBudgetError`) to allocate more than this many
             MiB; :meth:`propagate_chunks` iterates within it instead.
@@ -440,7 +444,8 @@ class Constellation:
             SGP4 failed.
         """
         return propagate(self, times, backend=backend, ut1_utc=ut1_utc,
-                         polar_motion=polar_motion, memory_budget_mb=memory_budget_mb)
+                         polar_motion=polar_motion, positions_only=positions_only,
+                         memory_budget_mb=memory_budget_mb)
 
     def propagate_chunks(self, times, backend: str = DEFAULT_BACKEND, *,
                          memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,

@@ -102,7 +102,8 @@ def coverage(source, targets: Sites, times: TimeGrid | None = None, min_elevatio
     else:
         if times is None:
             raise CoverageError("coverage(constellation, ...) needs times=TimeGrid(...)")
-        chunks = source.propagate_chunks(times, backend=backend, memory_budget_mb=memory_budget_mb)
+        chunks = source.propagate_chunks(times, backend=backend, memory_budget_mb=memory_budget_mb,
+                                         positions_only=True)
     if len(times) < 2:
         raise CoverageError("coverage needs at least two instants")
     steps = np.diff(times.unix_ns)

@@ -140,7 +140,8 @@ class Network:
         times = t if isinstance(t, TimeGrid) else TimeGrid.from_datetimes([t])
         if len(times) != 1:
             raise LeolatError(f"snapshot() takes one instant, got {len(times)}")
-        eph = self.constellation.propagate(times, backend=self.backend, ut1_utc=self.ut1_utc)
+        eph = self.constellation.propagate(times, backend=self.backend, ut1_utc=self.ut1_utc,
+                                           positions_only=True)
         r = np.ascontiguousarray(eph.r_itrf_km[0])
         n_sats, n_gs = r.shape[0], self._gs.shape[0]
         max_edges = self.isl_a.size + n_gs * n_sats
@@ -181,7 +182,7 @@ class Network:
         import numba
 
         for eph in self.constellation.propagate_chunks(times, backend=self.backend,
-                                                       ut1_utc=self.ut1_utc,
+                                                       ut1_utc=self.ut1_utc, positions_only=True,
                                                        memory_budget_mb=memory_budget_mb):
             sl = slice(start, start + eph.n_times)
             # A few blocks per thread balance the load; each block allocates once.

@@ -152,7 +152,8 @@ def passes(constellation, sites: Sites, start, end, min_elevation_deg: float = 1
     rows = []
     for first in range(0, len(constellation), max_chunk_sats):
         sub_idx = np.arange(first, min(first + max_chunk_sats, len(constellation)))
-        eph = constellation[sub_idx].propagate(grid, ut1_utc=ut1_utc, memory_budget_mb=1e9)
+        eph = constellation[sub_idx].propagate(grid, ut1_utc=ut1_utc, positions_only=True,
+                                               memory_budget_mb=1e9)
         el = np.empty((len(grid), len(sites), sub_idx.size), dtype=np.float32)
         _kv.elevations(eph.r_itrf_km, frames, el)
         rows.append(_passes_in_chunk(constellation, frames, clock, el, sample_s, sub_idx, m, span_s,

@@ -54,8 +54,10 @@ _OUTPUT_BYTES = 4 * 3 * 8 + 1
 _SCRATCH_BYTES = 2 * 3 * 8 + 1
 
 
-def bytes_per_sat_time() -> int:
+def bytes_per_sat_time(positions_only: bool = False) -> int:
     """Peak bytes one satellite·time costs during :func:`propagate` (outputs + scratch)."""
+    if positions_only:
+        return 3 * 8 + 1 + _SCRATCH_BYTES
     return _OUTPUT_BYTES + _SCRATCH_BYTES
 
 
@@ -69,10 +71,13 @@ class Ephemeris:
         ``n_times`` instants.
     satnum : numpy.ndarray of int64, shape (n_sats,)
     names : numpy.ndarray of str, shape (n_sats,)
-    r_teme_km, v_teme_km_s : numpy.ndarray of float64, shape (n_times, n_sats, 3)
-        SGP4 output in the True Equator Mean Equinox frame.
-    r_itrf_km, v_itrf_km_s : numpy.ndarray of float64, shape (n_times, n_sats, 3)
-        Earth-fixed states.
+    r_teme_km, v_teme_km_s : numpy.ndarray of float64, shape (n_times, n_sats, 3), or None
+        SGP4 output in the True Equator Mean Equinox frame (None when propagated
+        with ``positions_only=True``).
+    r_itrf_km : numpy.ndarray of float64, shape (n_times, n_sats, 3)
+        Earth-fixed positions.
+    v_itrf_km_s : numpy.ndarray of float64, shape (n_times, n_sats, 3), or None
+        Earth-fixed velocities (None with ``positions_only=True``).
     error : numpy.ndarray of uint8, shape (n_times, n_sats)
         SGP4 error code, 0 where the state is valid; positions are NaN elsewhere.
     backend : numpy.ndarray of str, shape (n_sats,)
@@ -247,11 +252,11 @@ def _python_twin(sat):
     return twin
 
 
-def _check_budget(n_sats: int, n_times: int, memory_budget_mb: float):
-    need = n_sats * n_times * bytes_per_sat_time()
+def _check_budget(n_sats: int, n_times: int, memory_budget_mb: float, positions_only: bool = False):
+    need = n_sats * n_times * bytes_per_sat_time(positions_only)
     budget = memory_budget_mb * 2**20
     if need > budget:
-        per_time = n_sats * bytes_per_sat_time()
+        per_time = n_sats * bytes_per_sat_time(positions_only)
         fits = max(1, int(budget // per_time))
         raise MemoryBudgetError(
             f"propagating {n_sats:,} satellites × {n_times:,} times needs {need / 2**30:.2f} GiB "
@@ -267,8 +272,25 @@ def _as_timegrid(times) -> TimeGrid:
     return TimeGrid.from_datetimes(times)
 
 
+def _cpp_into(sat_array, columns, jd, fr, dut1, xp, yp, full, r_teme, v_teme, r_itrf, v_itrf, error):
+    """python-sgp4's C++ for some satellites, rotated and written at ``columns``."""
+    e_st, r_st, v_st = sat_array.sgp4(jd, fr)
+    if full:
+        _kf.teme_to_itrf_sat_major(e_st, r_st, v_st, jd, fr, dut1, xp, yp, columns,
+                                   r_teme, v_teme, r_itrf, v_itrf, error)
+        return
+    # Positions only: rotate into compact scratch, then keep the positions.
+    shape = (jd.size, columns.size, 3)
+    tmp = [np.empty(shape) for _ in range(4)]
+    err = np.empty((jd.size, columns.size), dtype=np.uint8)
+    _kf.teme_to_itrf_sat_major(e_st, r_st, v_st, jd, fr, dut1, xp, yp, np.arange(columns.size),
+                               tmp[0], tmp[1], tmp[2], tmp[3], err)
+    r_itrf[:, columns] = tmp[2]
+    error[:, columns] = err
+
+
 def propagate(constellation, times, *, backend: str = DEFAULT_BACKEND, ut1_utc: bool = True,
-              polar_motion: bool = False,
+              polar_motion: bool = False, positions_only: bool = False,
               memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB) -> Ephemeris:
     """Propagate every satellite of a constellation over a time grid.
 
@@ -278,50 +300,43 @@ def propagate(constellation, times, *, backend: str = DEFAULT_BACKEND, ut1_utc: 
     if backend not in BACKENDS:
         raise LeolatError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     n_sats, n_times = len(constellation), len(times)
-    _check_budget(n_sats, n_times, memory_budget_mb)
+    _check_budget(n_sats, n_times, memory_budget_mb, positions_only)
     dut1, xp, yp = earth_orientation(times.jd, times.fr, ut1_utc=ut1_utc,
                                      polar_motion=polar_motion)
     prepared = constellation._prepared()
+    full = not positions_only
     shape = (n_times, n_sats, 3)
-    r_teme = np.empty(shape)
-    v_teme = np.empty(shape)
     r_itrf = np.empty(shape)
-    v_itrf = np.empty(shape)
+    # Placeholders the kernels never touch when only positions are wanted.
+    r_teme, v_teme, v_itrf = (np.empty(shape if full else (1, 1, 3)) for _ in range(3))
     error = np.empty((n_times, n_sats), dtype=np.uint8)
     served_by = np.full(n_sats, "sgp4", dtype="U12")
     jd, fr = np.asarray(times.jd), np.asarray(times.fr)
-    if backend == "numba-approx":
-        if prepared.near.size:
-            coef, extra = prepared.near_coef
-            contiguous = bool(prepared.near[-1] - prepared.near[0] == prepared.near.size - 1)
-            _kapprox.propagate_itrf_approx(coef, extra, prepared.near, contiguous, jd, fr, dut1, xp, yp,
-                                           prepared.xke, prepared.j2, prepared.radius_km,
-                                           r_teme, v_teme, r_itrf, v_itrf, error)
-            served_by[prepared.near] = "numba-approx"
-        if prepared.deep.size:
-            e_st, r_st, v_st = prepared.deep_array.sgp4(jd, fr)
-            _kf.teme_to_itrf_sat_major(e_st, r_st, v_st, jd, fr, dut1, xp, yp, prepared.deep,
+    if backend == "numba-approx" and prepared.near.size:
+        coef, blocks = prepared.near_coef
+        contiguous = bool(prepared.near[-1] - prepared.near[0] == prepared.near.size - 1)
+        _kapprox.propagate_itrf_approx(coef, blocks, prepared.near, contiguous, jd, fr, dut1, xp,
+                                       yp, prepared.xke, prepared.j2, prepared.radius_km, full,
                                        r_teme, v_teme, r_itrf, v_itrf, error)
-    elif backend == "numba":
-        # Near-Earth satellites through the numba kernel, deep-space ones through the C++.
-        if prepared.near.size:
-            _ksgp4.propagate_itrf(prepared.coef, prepared.near, jd, fr, dut1, xp, yp,
-                                  prepared.xke, prepared.j2, prepared.radius_km,
-                                  _ksgp4.TILE_SATS, r_teme, v_teme, r_itrf, v_itrf, error)
-            served_by[prepared.near] = "numba"
-        if prepared.deep.size:
-            e_st, r_st, v_st = prepared.deep_array.sgp4(jd, fr)
-            _kf.teme_to_itrf_sat_major(e_st, r_st, v_st, jd, fr, dut1, xp, yp, prepared.deep,
-                                       r_teme, v_teme, r_itrf, v_itrf, error)
-    else:
-        e_st, r_st, v_st = prepared.satrec_array.sgp4(jd, fr)
-        _kf.teme_to_itrf_sat_major(e_st, r_st, v_st, jd, fr, dut1, xp, yp,
-                                   np.arange(n_sats), r_teme, v_teme, r_itrf, v_itrf, error)
+        served_by[prepared.near] = "numba-approx"
+    elif backend == "numba" and prepared.near.size:
+        _ksgp4.propagate_itrf(prepared.coef, prepared.near, jd, fr, dut1, xp, yp, prepared.xke,
+                              prepared.j2, prepared.radius_km, _ksgp4.TILE_SATS, full,
+                              r_teme, v_teme, r_itrf, v_itrf, error)
+        served_by[prepared.near] = "numba"
+    if backend == "sgp4":
+        _cpp_into(prepared.satrec_array, np.arange(n_sats), jd, fr, dut1, xp, yp, full,
+                  r_teme, v_teme, r_itrf, v_itrf, error)
+    elif prepared.deep.size:
+        # Deep-space satellites go through the C++ code inside the same call.
+        _cpp_into(prepared.deep_array, prepared.deep, jd, fr, dut1, xp, yp, full,
+                  r_teme, v_teme, r_itrf, v_itrf, error)
     return Ephemeris(
         times=times,
         satnum=constellation.satnum,
         names=constellation.names,
-        r_teme_km=r_teme, v_teme_km_s=v_teme, r_itrf_km=r_itrf, v_itrf_km_s=v_itrf,
+        r_teme_km=r_teme if full else None, v_teme_km_s=v_teme if full else None,
+        r_itrf_km=r_itrf, v_itrf_km_s=v_itrf if full else None,
         error=error, backend=served_by,
         ut1_utc=ut1_utc, polar_motion=polar_motion,
     )
@@ -348,7 +363,7 @@ def propagate_chunks(constellation, times, *, memory_budget_mb: float = DEFAULT_
         If not even one time step fits the budget.
     """
     times = _as_timegrid(times)
-    per_time = max(1, len(constellation)) * bytes_per_sat_time()
+    per_time = max(1, len(constellation)) * bytes_per_sat_time(kwargs.get("positions_only", False))
     chunk = int(memory_budget_mb * 2**20 // per_time)
     if chunk < 1:
         raise MemoryBudgetError(

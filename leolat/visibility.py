@@ -172,7 +172,8 @@ def visible(source, sites: Sites, min_elevation_deg: float = 0.0, *, times: Time
     else:
         if times is None:
             raise LeolatError("visible(constellation, ...) needs times=TimeGrid(...)")
-        chunks = source.propagate_chunks(times, backend=backend, memory_budget_mb=memory_budget_mb)
+        chunks = source.propagate_chunks(times, backend=backend, memory_budget_mb=memory_budget_mb,
+                                         positions_only=True)
     parts = []
     start = 0
     for eph in chunks:

@@ -182,3 +182,22 @@ def test_numba_kernel_compiles_once_and_is_cached_for_the_next_process(tmp_path)
                                 check=True).stdout)
     # Compiling the kernels takes seconds; loading them from the cache a fraction of that.
     assert warm < cold / 2, (cold, warm)
+
+
+@pytest.mark.parametrize("backend", ["numba", "numba-approx", "sgp4"])
+def test_positions_only_gives_the_same_positions_with_a_quarter_of_the_memory(backend):
+    cases = verification_cases()
+    c = Constellation.from_tle("\n".join(f"{l1}\n{l2}" for l1, l2, *_ in cases[:12]), checksum="ignore")
+    grid = TimeGrid.from_utc("2006-06-25T00:00:00Z", 2 * 86400, 3600)  # near-Earth and deep space
+    full = c.propagate(grid, backend=backend)
+    pos = c.propagate(grid, backend=backend, positions_only=True)
+    np.testing.assert_array_equal(pos.r_itrf_km, full.r_itrf_km)
+    np.testing.assert_array_equal(pos.error, full.error)
+    assert pos.r_teme_km is None and pos.v_itrf_km_s is None
+    big = Constellation.preset("starlink-gen1")
+    day = TimeGrid.from_utc("2026-01-01T00:00:00Z", 86400, 10)
+    with pytest.raises(MemoryBudgetError):
+        big.propagate(day, memory_budget_mb=2048)
+    chunks = big.propagate_chunks(day, memory_budget_mb=2048, positions_only=True)
+    first = next(chunks)
+    assert first.n_times * 4 > len(day)  # far more steps per chunk than with full states

@@ -193,11 +193,13 @@ def sgp4_state(c, s, tsince, xke, j2, radius_km, out):
 
 @pjit
 def propagate_itrf(coef, sat_index, jd, fr, dut1_s, xp_rad, yp_rad, xke, j2, radius_km,
-                   tile_sats, r_teme, v_teme, r_itrf, v_itrf, error):
+                   tile_sats, full, r_teme, v_teme, r_itrf, v_itrf, error):
     """SGP4 + TEME -> ITRF for the satellites ``sat_index`` (columns of ``coef``) at every time.
 
     Outputs are time-first (n_times, n_total_sats, 3) and written at the columns
     ``sat_index``; other columns are left untouched (another backend fills them).
+    With ``full`` False only ``r_itrf`` and ``error`` are written (the other three
+    arrays may be placeholders).
     """
     n_times = jd.shape[0]
     n = sat_index.shape[0]
@@ -216,22 +218,24 @@ def propagate_itrf(coef, sat_index, jd, fr, dut1_s, xp_rad, yp_rad, xke, j2, rad
             error[t, s] = code
             if code != 0:
                 for k in range(3):
-                    r_teme[t, s, k] = np.nan
-                    v_teme[t, s, k] = np.nan
                     r_itrf[t, s, k] = np.nan
-                    v_itrf[t, s, k] = np.nan
+                    if full:
+                        r_teme[t, s, k] = np.nan
+                        v_teme[t, s, k] = np.nan
+                        v_itrf[t, s, k] = np.nan
                 continue
-            for k in range(3):
-                r_teme[t, s, k] = state[k]
-                v_teme[t, s, k] = state[3 + k]
             rx, ry, rz, ux, uy, uz = rotate_state(cth, sth, omega, w, state[0], state[1], state[2],
                                                   state[3], state[4], state[5])
             r_itrf[t, s, 0] = rx
             r_itrf[t, s, 1] = ry
             r_itrf[t, s, 2] = rz
-            v_itrf[t, s, 0] = ux
-            v_itrf[t, s, 1] = uy
-            v_itrf[t, s, 2] = uz
+            if full:
+                for k in range(3):
+                    r_teme[t, s, k] = state[k]
+                    v_teme[t, s, k] = state[3 + k]
+                v_itrf[t, s, 0] = ux
+                v_itrf[t, s, 1] = uy
+                v_itrf[t, s, 2] = uz
 
 
 @pjit

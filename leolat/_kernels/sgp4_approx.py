@@ -244,7 +244,7 @@ def _copy_out(out, row, n, t, c0, dest):
 
 @pjit
 def propagate_itrf_approx(coef, blocks, columns, contiguous, jd, fr, dut1_s, xp_rad, yp_rad, xke,
-                          j2, radius_km, r_teme, v_teme, r_itrf, v_itrf, error):
+                          j2, radius_km, full, r_teme, v_teme, r_itrf, v_itrf, error):
     """SGP4 + TEME -> ITRF for the near-Earth satellites, vectorised across satellites.
 
     Parameters
@@ -260,6 +260,9 @@ def propagate_itrf_approx(coef, blocks, columns, contiguous, jd, fr, dut1_s, xp_
     contiguous : bool
         True when ``columns`` is ``columns[0] + arange(n)``: the copy-out loop
         then has affine addresses and vectorises as well.
+    full : bool
+        Write TEME and velocities too; if False only ``r_itrf`` and ``error``
+        (the other arrays may be placeholders).
     """
     n_times = jd.shape[0]
     n = columns.shape[0]
@@ -285,20 +288,22 @@ def propagate_itrf_approx(coef, blocks, columns, contiguous, jd, fr, dut1_s, xp_
         n_here = last - first
         if contiguous:
             c0 = columns[0] + first
-            _copy_out(out, 0, n_here, t, c0, r_teme)
-            _copy_out(out, 3, n_here, t, c0, v_teme)
             _copy_out(out, 6, n_here, t, c0, r_itrf)
-            _copy_out(out, 9, n_here, t, c0, v_itrf)
+            if full:
+                _copy_out(out, 0, n_here, t, c0, r_teme)
+                _copy_out(out, 3, n_here, t, c0, v_teme)
+                _copy_out(out, 9, n_here, t, c0, v_itrf)
             for q in range(n_here):
                 error[t, c0 + q] = np.uint8(out[12 * TILE + q])
         else:
             for q in range(n_here):
                 s = columns[first + q]
                 for a in range(3):
-                    r_teme[t, s, a] = out[a * TILE + q]
-                    v_teme[t, s, a] = out[(3 + a) * TILE + q]
                     r_itrf[t, s, a] = out[(6 + a) * TILE + q]
-                    v_itrf[t, s, a] = out[(9 + a) * TILE + q]
+                    if full:
+                        r_teme[t, s, a] = out[a * TILE + q]
+                        v_teme[t, s, a] = out[(3 + a) * TILE + q]
+                        v_itrf[t, s, a] = out[(9 + a) * TILE + q]
                 error[t, s] = np.uint8(out[12 * TILE + q])
         # Pass 3: the exact scalar kernel for satellites whose Kepler iteration had
         # not converged in KEPLER_STEPS (rare: eccentric orbits).
@@ -316,12 +321,13 @@ def propagate_itrf_approx(coef, blocks, columns, contiguous, jd, fr, dut1_s, xp_
                 state[a] = state[a] if ok else np.nan
             rx, ry, rz, ux, uy, uz = rotate_state(cth, sth, omega, w, state[0], state[1], state[2],
                                                   state[3], state[4], state[5])
-            for a in range(3):
-                r_teme[t, s, a] = state[a]
-                v_teme[t, s, a] = state[3 + a]
             r_itrf[t, s, 0] = rx
             r_itrf[t, s, 1] = ry
             r_itrf[t, s, 2] = rz
-            v_itrf[t, s, 0] = ux
-            v_itrf[t, s, 1] = uy
-            v_itrf[t, s, 2] = uz
+            if full:
+                for a in range(3):
+                    r_teme[t, s, a] = state[a]
+                    v_teme[t, s, a] = state[3 + a]
+                v_itrf[t, s, 0] = ux
+                v_itrf[t, s, 1] = uy
+                v_itrf[t, s, 2] = uz
