@@ -221,6 +221,7 @@ class Network:
         import xarray as xr
         from pyproj import Geod
 
+        _register_accessor()
         src, dst = self.resolve_pairs(pairs)
         dist, hops, isl_hops, first, last = self._route(times, src, dst, memory_budget_mb)
         if np.all(np.isnan(dist)):
@@ -292,12 +293,17 @@ class Network:
         return out
 
 
+_ACCESSOR_REGISTERED = False
+
+
 def _register_accessor():
-    """``ds.leolat.summary()`` on latency datasets (registered when xarray is importable)."""
-    try:
-        import xarray as xr
-    except ImportError:  # pragma: no cover - xarray is a dependency
+    """``ds.leolat.summary()`` on latency datasets, registered on first use so that
+    ``import leolat`` does not pay for importing xarray."""
+    global _ACCESSOR_REGISTERED
+    if _ACCESSOR_REGISTERED:
         return
+    _ACCESSOR_REGISTERED = True
+    import xarray as xr
 
     @xr.register_dataset_accessor("leolat")
     class _LeolatAccessor:
@@ -325,5 +331,3 @@ def latency_summary(ds):
         "fiber_rtt_ms": ds["fiber_rtt_ms"],
     })
 
-
-_register_accessor()
