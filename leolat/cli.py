@@ -79,7 +79,8 @@ def _cmd_propagate(args) -> int:
               f"max {alt_max:.1f} km (geodetic height above WGS84)")
         print(f"latitude     sub-satellite points reach ±{lat_max:.2f}°")
     print(f"failed       {failed:,} states (SGP4 errors; NaN positions)")
-    print(f"total time   {t2 - t0:.2f} s (load {t1 - t0:.2f} s)")
+    print(f"total time   {t2 - t0:.2f} s (load {t1 - t0:.2f} s; the first run on a machine also "
+          f"compiles the kernels, cached for later runs)")
     return 0
 
 
