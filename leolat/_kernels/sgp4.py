@@ -191,6 +191,32 @@ def sgp4_state(c, s, tsince, xke, j2, radius_km, out):
     return 0
 
 
+@jit(inline="always")
+def store_exact(coef, i, s, t, jd_t, fr_t, xke, j2, radius_km, cth, sth, omega, w, state, full,
+                r_teme, v_teme, r_itrf, v_itrf, error):
+    """Propagate coefficient column ``i`` to one instant with the exact kernel, rotate it
+    with the instant's Earth rotation, and store it at [t, s] (NaN on any SGP4 error).
+    With ``full`` False only the ITRF position and the error code are written."""
+    tsince = (jd_t - coef[JDSATEPOCH, i]) * 1440.0 + (fr_t - coef[JDSATEPOCHF, i]) * 1440.0
+    code = sgp4_state(coef, i, tsince, xke, j2, radius_km, state)
+    error[t, s] = code
+    if code != 0:
+        for k in range(6):
+            state[k] = np.nan
+    rx, ry, rz, ux, uy, uz = rotate_state(cth, sth, omega, w, state[0], state[1], state[2],
+                                          state[3], state[4], state[5])
+    r_itrf[t, s, 0] = rx
+    r_itrf[t, s, 1] = ry
+    r_itrf[t, s, 2] = rz
+    if full:
+        for k in range(3):
+            r_teme[t, s, k] = state[k]
+            v_teme[t, s, k] = state[3 + k]
+        v_itrf[t, s, 0] = ux
+        v_itrf[t, s, 1] = uy
+        v_itrf[t, s, 2] = uz
+
+
 @pjit
 def propagate_itrf(coef, sat_index, jd, fr, dut1_s, xp_rad, yp_rad, xke, j2, radius_km,
                    tile_sats, full, r_teme, v_teme, r_itrf, v_itrf, error):
@@ -212,30 +238,8 @@ def propagate_itrf(coef, sat_index, jd, fr, dut1_s, xp_rad, yp_rad, xke, j2, rad
         cth, sth, omega = earth_rotation(jd[t], fr[t], dut1_s[t], xp_rad[t], yp_rad[t], w)
         state = np.empty(6)
         for i in range(first, last):
-            s = sat_index[i]
-            tsince = (jd[t] - coef[JDSATEPOCH, s]) * 1440.0 + (fr[t] - coef[JDSATEPOCHF, s]) * 1440.0
-            code = sgp4_state(coef, s, tsince, xke, j2, radius_km, state)
-            error[t, s] = code
-            if code != 0:
-                for k in range(3):
-                    r_itrf[t, s, k] = np.nan
-                    if full:
-                        r_teme[t, s, k] = np.nan
-                        v_teme[t, s, k] = np.nan
-                        v_itrf[t, s, k] = np.nan
-                continue
-            rx, ry, rz, ux, uy, uz = rotate_state(cth, sth, omega, w, state[0], state[1], state[2],
-                                                  state[3], state[4], state[5])
-            r_itrf[t, s, 0] = rx
-            r_itrf[t, s, 1] = ry
-            r_itrf[t, s, 2] = rz
-            if full:
-                for k in range(3):
-                    r_teme[t, s, k] = state[k]
-                    v_teme[t, s, k] = state[3 + k]
-                v_itrf[t, s, 0] = ux
-                v_itrf[t, s, 1] = uy
-                v_itrf[t, s, 2] = uz
+            store_exact(coef, sat_index[i], sat_index[i], t, jd[t], fr[t], xke, j2, radius_km,
+                        cth, sth, omega, w, state, full, r_teme, v_teme, r_itrf, v_itrf, error)
 
 
 @pjit

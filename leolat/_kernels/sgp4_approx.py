@@ -26,12 +26,12 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit, pjit
-from .frames import earth_rotation, rotate_state
+from .frames import earth_rotation
 from .polymath import rotate, sincos, sincos_small
 from .sgp4 import (ARGPDOT, ARGPO, AYCOF, BSTAR, CC1, CC4, CC5, CON41, D2, D3, D4, DELMO, ECCO,
                    ETA, ISIMP, JDSATEPOCH, JDSATEPOCHF, MDOT, MO, NO_UNKOZAI, NODECF, NODEDOT,
                    NODEO, OMGCOF, SINMAO, T2COF, T3COF, T4COF, T5COF, X1MTH2, X7THM1, XLCOF, XMCOF,
-                   AM_BASE, COSIO, ROWS, SINIO, sgp4_state)
+                   AM_BASE, COSIO, ROWS, SINIO, store_exact)
 
 N_RECORD = len(ROWS)
 # Satellites per tile: a compile-time constant (see tile_states). 64..256 measure alike;
@@ -311,23 +311,5 @@ def propagate_itrf_approx(coef, blocks, columns, contiguous, jd, fr, dut1_s, xp_
         for k in range(last - first):
             if out[13 * TILE + k] == 0.0:
                 continue
-            i = first + k
-            s = columns[i]
-            tsince = (jd[t] - coef[JDSATEPOCH, i]) * 1440.0 + (fr[t] - coef[JDSATEPOCHF, i]) * 1440.0
-            code = sgp4_state(coef, i, tsince, xke, j2, radius_km, state)
-            error[t, s] = code
-            ok = code == 0
-            for a in range(6):
-                state[a] = state[a] if ok else np.nan
-            rx, ry, rz, ux, uy, uz = rotate_state(cth, sth, omega, w, state[0], state[1], state[2],
-                                                  state[3], state[4], state[5])
-            r_itrf[t, s, 0] = rx
-            r_itrf[t, s, 1] = ry
-            r_itrf[t, s, 2] = rz
-            if full:
-                for a in range(3):
-                    r_teme[t, s, a] = state[a]
-                    v_teme[t, s, a] = state[3 + a]
-                v_itrf[t, s, 0] = ux
-                v_itrf[t, s, 1] = uy
-                v_itrf[t, s, 2] = uz
+            store_exact(coef, first + k, columns[first + k], t, jd[t], fr[t], xke, j2, radius_km,
+                        cth, sth, omega, w, state, full, r_teme, v_teme, r_itrf, v_itrf, error)
