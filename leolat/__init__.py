@@ -17,12 +17,17 @@ from .errors import (EarthOrientationWarning, ElementSetError, ElementSetWarning
 from .frames import ecef_to_geodetic, geodetic_to_ecef, teme_to_itrf
 from .coverage import CoverageError, coverage, coverage_by_latitude, coverage_summary
 from .links import LinkPolicy, PolicyError
+from .geo import geo_bent_pipe_rtt_ms
+from .hybrid import compare_scenarios, hybrid_latency, hybrid_summary, run_scenario
 from .network import Network, latency_summary
 from .passes import passes
 from .presets import presets
 from .propagate import Ephemeris
+from .scenario import Outage, Scenario, ScenarioError
 from .shells import ShellParameters
 from .sites import SiteError, Sites
+from .terrestrial import (Terrestrial, TerrestrialError, cloud_regions, fiber_latency_ms, gateways,
+                          geodesic_km)
 from .time import TimeGrid
 from .visibility import LookAngles, Visibility, look_angles, visible
 from .walker import ShellInfo
@@ -46,6 +51,20 @@ __all__ = [
     "LinkPolicy",
     "Network",
     "latency_summary",
+    "Terrestrial",
+    "TerrestrialError",
+    "cloud_regions",
+    "gateways",
+    "fiber_latency_ms",
+    "geodesic_km",
+    "hybrid_latency",
+    "run_scenario",
+    "hybrid_summary",
+    "compare_scenarios",
+    "geo_bent_pipe_rtt_ms",
+    "Scenario",
+    "Outage",
+    "ScenarioError",
     "PolicyError",
     "Sites",
     "look_angles",

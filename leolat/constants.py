@@ -39,3 +39,18 @@ REV_PER_DAY_TO_RAD_PER_MIN = 2.0 * math.pi / MINUTES_PER_DAY
 # Period from which an element set is "deep space" (SDP4 terms on): 225 minutes
 # (Spacetrack Report #3; sgp4init's `method = 'd'` test is 2*pi/no >= 225).
 DEEP_SPACE_PERIOD_MIN = 225.0
+
+# --- Fiber. Group index of standard single-mode fibre (ITU-T G.652) at 1550 nm is about
+# 1.468 (Corning SMF-28 datasheet: 1.4682), so light in fiber covers ~204 km per ms, or
+# takes ~4.9 µs per km. ---
+FIBER_REFRACTIVE_INDEX = 1.468
+
+# Route length over geodesic for fiber between places whose real route is unknown. Cable
+# routes follow coasts, roads and landing points, not great circles; 1.5 is a planning
+# figure in the middle of the range reported for long-haul routes (about 1.2-2; see
+# docs/hybrid.md). A parameter wherever it is used.
+FIBER_ROUTE_STRETCH = 1.5
+
+# --- Geostationary orbit: radius where the orbital period equals one sidereal day,
+# (mu / omega^2)^(1/3) with the WGS84 mu = 398600.4418 km^3/s^2 and EARTH_ROTATION_RAD_S. ---
+GEO_RADIUS_KM = (398600.4418 / EARTH_ROTATION_RAD_S ** 2) ** (1.0 / 3.0)

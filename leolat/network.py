@@ -1,10 +1,12 @@
-"""Network: snapshot graphs of ground-satellite and inter-satellite links, shortest paths,
-and latency time series between places.
+"""Network: snapshot graphs of ground-satellite, inter-satellite and fiber links, shortest
+paths, and latency time series between places.
 
 Per time step the numba kernel builds a CSR graph (satellites, then ground
-stations), runs Dijkstra from each source station that a pair needs, and keeps
-each pair's distance, hop counts and first/last satellite. Propagation streams
-over time chunks, so long grids run in bounded memory.
+nodes), runs Dijkstra from each source node that a pair needs, and keeps each
+pair's distance, hop counts by link kind and first/last satellite. Propagation
+streams over time chunks, so long grids run in bounded memory. With a
+:class:`~leolat.terrestrial.Terrestrial` as the ground, fiber links join the graph
+(hybrid routing: see :mod:`leolat.hybrid`).
 """
 
 from __future__ import annotations
@@ -14,16 +16,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._kernels import graph as _kg
-from .constants import SPEED_OF_LIGHT_KM_S, WGS84_A_KM
+from .constants import FIBER_REFRACTIVE_INDEX, SPEED_OF_LIGHT_KM_S, WGS84_A_KM
 from .errors import LeolatError
 from .links import LinkPolicy, PolicyError, isl_topology
 from .sites import Sites, site_frames
+from .terrestrial import Terrestrial
 from .time import TimeGrid
 
 __all__ = ["Network", "Snapshot", "latency_summary", "FIBER_REFRACTIVE_INDEX"]
 
-# Group index of standard single-mode fibre at 1550 nm (ITU-T G.652: ~1.468).
-FIBER_REFRACTIVE_INDEX = 1.468
+# Outage intervals without an end run to this step number.
+_FOREVER = np.iinfo(np.int64).max // 2
+_EDGE_KIND_NAMES = np.array(["isl", "gsl", "fiber", "access"])
 
 
 @dataclass(frozen=True)
@@ -35,13 +39,17 @@ class Snapshot:
     indptr : (n_nodes + 1,) int64
     indices : (n_edges_directed,) int64
     length_km : (n_edges_directed,) float64
-    node_kind : (n_nodes,) str — ``"satellite"`` or ``"ground"``
+        Light-travel length: one-way delay × c (for fiber, route length × refractive index).
+    edge_kind : (n_edges_directed,) str — ``"isl"``, ``"gsl"``, ``"fiber"`` or ``"access"``
+    node_kind : (n_nodes,) str — ``"satellite"``, or the ground role (``"ground"``,
+        ``"site"``, ``"gateway"``, ``"pop"``, ``"cloud"``)
     node_names : (n_nodes,) str
     """
 
     indptr: np.ndarray
     indices: np.ndarray
     length_km: np.ndarray
+    edge_kind: np.ndarray
     node_kind: np.ndarray
     node_names: np.ndarray
 
@@ -50,7 +58,8 @@ class Snapshot:
         return self.indptr.size - 1
 
     def to_networkx(self):
-        """An undirected ``networkx.Graph`` with ``length_km`` edge attributes."""
+        """An undirected ``networkx.Graph`` with ``length_km`` and ``kind`` edge attributes
+        (of parallel fiber links, the shortest)."""
         import networkx as nx
 
         g = nx.Graph()
@@ -58,7 +67,11 @@ class Snapshot:
             g.add_node(v, kind=str(self.node_kind[v]), name=str(self.node_names[v]))
         for v in range(self.n_nodes):
             for e in range(self.indptr[v], self.indptr[v + 1]):
-                g.add_edge(v, int(self.indices[e]), length_km=float(self.length_km[e]))
+                w = int(self.indices[e])
+                if g.has_edge(v, w) and g[v][w]["length_km"] <= self.length_km[e]:
+                    continue
+                g.add_edge(v, w, length_km=float(self.length_km[e]),
+                           kind=str(self.edge_kind[e]))
         return g
 
     def to_scipy(self):
@@ -69,12 +82,16 @@ class Snapshot:
 
 
 class Network:
-    """A constellation, ground stations and a link policy.
+    """A constellation, ground stations (or a terrestrial network) and a link policy.
 
     Parameters
     ----------
     constellation : Constellation
-    ground_stations : Sites
+    ground_stations : Sites or Terrestrial
+        Ground stations (all may have GSLs; they relay only if the policy says so),
+        or a :class:`~leolat.terrestrial.Terrestrial`: its nodes become the ground
+        stations, sites and gateways may have GSLs, gateways, PoPs and cloud regions
+        forward traffic, and its fiber links join every snapshot.
     policy : LinkPolicy
     backend : str
         Propagation backend (``"numba"``, ``"numba-approx"``, ``"sgp4"``).
@@ -82,12 +99,32 @@ class Network:
         Earth orientation in TEME -> ITRF (Hypatia uses UT1 = UTC: pass False to match it).
     """
 
-    def __init__(self, constellation, ground_stations: Sites, policy: LinkPolicy = LinkPolicy(), *,
-                 backend: str = "numba", ut1_utc: bool = True):
-        if not isinstance(ground_stations, Sites):
-            raise LeolatError(f"ground_stations must be a leolat.Sites, got {type(ground_stations).__name__}")
+    def __init__(self, constellation, ground_stations: Sites | Terrestrial,
+                 policy: LinkPolicy = LinkPolicy(), *, backend: str = "numba", ut1_utc: bool = True):
         if not isinstance(policy, LinkPolicy):
             raise LeolatError(f"policy must be a leolat.LinkPolicy, got {type(policy).__name__}")
+        if isinstance(ground_stations, Terrestrial):
+            t = ground_stations
+            self.terrestrial = t
+            ground_stations = t.nodes
+            self._gsl_ok = t.gsl_capable
+            self._relay = (t.roles != "site") | bool(policy.ground_relay)
+            self._fib_a, self._fib_b = t.link_a.astype(np.int64), t.link_b.astype(np.int64)
+            # Dijkstra weights are one-way delay × c, so fiber adds its light-km.
+            self._fib_len = t.latency_ms * (SPEED_OF_LIGHT_KM_S / 1e3)
+            self._fib_kind = np.where(t.link_kind == "access", _kg.KIND_ACCESS,
+                                      _kg.KIND_BACKBONE).astype(np.int8)
+        elif isinstance(ground_stations, Sites):
+            self.terrestrial = None
+            n = len(ground_stations)
+            self._gsl_ok = np.ones(n, dtype=bool)
+            self._relay = np.full(n, bool(policy.ground_relay))
+            self._fib_a = self._fib_b = np.empty(0, np.int64)
+            self._fib_len = np.empty(0)
+            self._fib_kind = np.empty(0, np.int8)
+        else:
+            raise LeolatError(f"ground_stations must be a leolat.Sites or leolat.Terrestrial, got "
+                              f"{type(ground_stations).__name__}")
         self.constellation = constellation
         self.ground_stations = ground_stations
         self.policy = policy
@@ -136,7 +173,8 @@ class Network:
 
     # ----------------------------------------------------------------- snapshot
     def snapshot(self, t) -> Snapshot:
-        """The graph at one instant (a TimeGrid of one, or anything TimeGrid accepts)."""
+        """The graph at one instant (a TimeGrid of one, or anything TimeGrid accepts),
+        with every fiber link up and GSLs at every node that may have them."""
         times = t if isinstance(t, TimeGrid) else TimeGrid.from_datetimes([t])
         if len(times) != 1:
             raise LeolatError(f"snapshot() takes one instant, got {len(times)}")
@@ -144,7 +182,7 @@ class Network:
                                            positions_only=True)
         r = np.ascontiguousarray(eph.r_itrf_km[0])
         n_sats, n_gs = r.shape[0], self._gs.shape[0]
-        max_edges = self.isl_a.size + n_gs * n_sats
+        max_edges = self.isl_a.size + n_gs * n_sats + self._fib_a.size
         ea = np.empty(max_edges, np.int64)
         eb = np.empty(max_edges, np.int64)
         elen = np.empty(max_edges)
@@ -152,47 +190,96 @@ class Network:
         sg, ss = np.empty(n_gs * n_sats, np.int64), np.empty(n_gs * n_sats, np.int64)
         sl, sm = np.empty(n_gs * n_sats), np.empty(n_gs * n_sats)
         keep = np.empty(n_gs * n_sats, np.bool_)
-        (ia, ib, icross, max_isl, min_rad, lat_cut, min_el, max_gsl, by_range, per_gs,
-         per_sat) = self._kernel_args()
-        m = _kg.snapshot_edges(r, self._gs, ia, ib, icross, max_isl, min_rad, lat_cut, min_el,
-                               max_gsl, by_range, per_gs, per_sat, ea, eb, elen, ekind, sg, ss, sl,
+        m = _kg.snapshot_edges(r, self._gs, *self._kernel_args(), self._gsl_ok, self._fib_a,
+                               self._fib_b, self._fib_len, self._fib_kind,
+                               np.ones(self._fib_a.size, bool), ea, eb, elen, ekind, sg, ss, sl,
                                sm, keep)
         n_nodes = n_sats + n_gs
         indptr = np.empty(n_nodes + 1, np.int64)
         indices = np.empty(2 * m, np.int64)
         weights = np.empty(2 * m)
-        _kg.build_csr(n_nodes, ea, eb, elen, m, indptr, indices, weights)
-        kinds = np.array(["satellite"] * n_sats + ["ground"] * n_gs)
+        kinds = np.empty(2 * m, np.int8)
+        _kg.build_csr(n_nodes, ea, eb, elen, ekind, m, indptr, indices, weights, kinds)
+        ground_kind = (self.terrestrial.roles if self.terrestrial is not None
+                       else np.full(n_gs, "ground"))
+        node_kind = np.concatenate([np.full(n_sats, "satellite"), ground_kind])
         names = np.concatenate([self.constellation.names, self.ground_stations.names])
-        return Snapshot(indptr, indices, weights, kinds, names)
+        return Snapshot(indptr, indices, weights, _EDGE_KIND_NAMES[kinds], node_kind, names)
 
     # ----------------------------------------------------------------- routing
-    def _route(self, times: TimeGrid, src, dst, memory_budget_mb: float):
+    def _route(self, times: TimeGrid, src, dst, memory_budget_mb: float, *, gsl: bool = True,
+               fiber: str = "all", outages=None, failed_sats=()) -> dict:
+        """Shortest paths per time step; arrays (n_times, n_pairs) by name.
+
+        ``gsl=False`` routes over fiber alone (no propagation at all); ``fiber`` is
+        ``"all"``, ``"access"`` (backbone links off) or ``"none"``. ``outages`` is
+        (item, t0, t1) arrays in the kernel's convention (a link index, or n_links +
+        ground node for GSLs down) over global steps ``t0 <= t < t1``;
+        ``failed_sats`` is a sequence of (satellite indices, t0, t1) that get NaN
+        positions (no links) over those steps.
+        """
+        import numba
+
         sources, slot = np.unique(src, return_inverse=True)
         order = np.argsort(slot, kind="stable")
         pairs_ptr = np.concatenate([[0], np.cumsum(np.bincount(slot, minlength=sources.size))])
         n_t, n_p = len(times), src.size
-        dist = np.empty((n_t, n_p))
-        hops = np.empty((n_t, n_p), np.int32)
-        isl_hops = np.empty((n_t, n_p), np.int32)
-        first = np.empty((n_t, n_p), np.int64)
-        last = np.empty((n_t, n_p), np.int64)
-        start = 0
+        out = {"distance_km": np.empty((n_t, n_p)), "hops": np.empty((n_t, n_p), np.int32),
+               "isl_hops": np.empty((n_t, n_p), np.int32),
+               "gsl_hops": np.empty((n_t, n_p), np.int32),
+               "fiber_hops": np.empty((n_t, n_p), np.int32), "fiber_km": np.empty((n_t, n_p)),
+               "medium": np.empty((n_t, n_p), np.int8),
+               "first_sat": np.empty((n_t, n_p), np.int64),
+               "last_sat": np.empty((n_t, n_p), np.int64)}
+        if outages is None:
+            item, t0, t1 = np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
+        else:
+            item, t0, t1 = (np.asarray(x, np.int64) for x in outages)
+        off = {"all": np.zeros(self._fib_a.size, bool), "none": np.ones(self._fib_a.size, bool),
+               "access": self._fib_kind == _kg.KIND_BACKBONE}.get(fiber)
+        if off is None:
+            raise LeolatError(f"fiber must be 'all', 'access' or 'none', got {fiber!r}")
+        if off.any():  # links left out are down for good
+            k = np.nonzero(off)[0]
+            item = np.concatenate([item, k])
+            t0 = np.concatenate([t0, np.full(k.size, -1)])
+            t1 = np.concatenate([t1, np.full(k.size, _FOREVER)])
+        gsl_ok = self._gsl_ok if gsl else np.zeros_like(self._gsl_ok)
         args = self._kernel_args()
-        import numba
-
-        for eph in self.constellation.propagate_chunks(times, backend=self.backend,
-                                                       ut1_utc=self.ut1_utc, positions_only=True,
-                                                       memory_budget_mb=memory_budget_mb):
-            sl = slice(start, start + eph.n_times)
+        if not gsl:
+            e = np.empty(0, np.int64)
+            args = (e, e, np.empty(0, bool)) + args[3:]
+            chunks = [np.empty((n_t, 0, 3))]
+        else:
+            chunks = (eph.r_itrf_km for eph in self.constellation.propagate_chunks(
+                times, backend=self.backend, ut1_utc=self.ut1_utc, positions_only=True,
+                memory_budget_mb=memory_budget_mb))
+        start = 0
+        for r in chunks:
+            n_c = r.shape[0]
+            for sats, f0, f1 in (failed_sats if gsl else ()):
+                lo, hi = max(f0 - start, 0), min(f1 - start, n_c)
+                if lo < hi:
+                    r[lo:hi, sats] = np.nan
+            sl = slice(start, start + n_c)
             # A few blocks per thread balance the load; each block allocates once.
-            n_blocks = min(eph.n_times, 4 * numba.get_num_threads())
-            _kg.route_steps(eph.r_itrf_km, self._gs, *args, bool(self.policy.ground_relay),
+            n_blocks = min(n_c, 4 * numba.get_num_threads())
+            _kg.route_steps(r, self._gs, *args, self._relay, gsl_ok, self._fib_a, self._fib_b,
+                            self._fib_len, self._fib_kind, item, t0, t1, start,
                             sources.astype(np.int64), pairs_ptr.astype(np.int64),
                             order.astype(np.int64), dst, n_blocks,
-                            dist[sl], hops[sl], isl_hops[sl], first[sl], last[sl])
-            start += eph.n_times
-        return dist, hops, isl_hops, first, last
+                            *(out[k][sl] for k in ("distance_km", "hops", "isl_hops", "gsl_hops",
+                                                   "fiber_hops", "fiber_km", "medium",
+                                                   "first_sat", "last_sat")))
+            start += n_c
+        return out
+
+    def one_way_ms(self, routed: dict) -> np.ndarray:
+        """One-way delay (ms) of routed paths: light-travel distance plus per-hop processing."""
+        one_way = routed["distance_km"] * (1e3 / SPEED_OF_LIGHT_KM_S)  # NaN where unreachable
+        if self.policy.processing_delay_ms:
+            one_way += routed["hops"] * self.policy.processing_delay_ms
+        return one_way
 
     def latency(self, times: TimeGrid, pairs="all", *, fiber_stretch: float = 1.5,
                 memory_budget_mb: float = 512.0):
@@ -216,56 +303,64 @@ class Network:
             ``path_change`` (the first or last satellite, or the hop count, changed
             since the previous step); per pair: ``source``, ``destination``,
             ``geodesic_km``, ``vacuum_rtt_ms``, ``fiber_rtt_ms``, ``path_changes``.
-            NaN where no path exists.
+            NaN where no path exists. On a network over a Terrestrial, paths may
+            use fiber too; :func:`leolat.hybrid_latency` adds the medium and the
+            fiber-only, LEO-only and GEO comparisons.
         """
-        import xarray as xr
-        from pyproj import Geod
-
-        _register_accessor()
         src, dst = self.resolve_pairs(pairs)
-        dist, hops, isl_hops, first, last = self._route(times, src, dst, memory_budget_mb)
-        if np.all(np.isnan(dist)):
+        routed = self._route(times, src, dst, memory_budget_mb)
+        if np.all(np.isnan(routed["distance_km"])):
             raise PolicyError(
                 "no pair is connected at any time: the policy allows no usable path (check "
                 "min_elevation_deg / max_gsl_range_km against the constellation's altitude, "
                 "max_isl_range_km against its spacing)")
+        ds = self._dataset(times, src, dst, routed)
+        ds["fiber_rtt_ms"] = ("pair",), (2.0 * ds["geodesic_km"].values * fiber_stretch
+                                         / (SPEED_OF_LIGHT_KM_S / FIBER_REFRACTIVE_INDEX) * 1e3)
+        ds["fiber_rtt_ms"].attrs["units"] = "ms"
+        ds.attrs.update(fiber_refractive_index=FIBER_REFRACTIVE_INDEX, fiber_stretch=fiber_stretch)
+        return ds
+
+    def _dataset(self, times: TimeGrid, src, dst, routed: dict):
+        """The labelled (time, pair) Dataset of routed paths, with geodesic and vacuum bound."""
+        import xarray as xr
+        from .terrestrial import geodesic_km
+
+        _register_accessor()
         c = SPEED_OF_LIGHT_KM_S
-        one_way = dist * (1e3 / c)  # NaN where unreachable
-        if self.policy.processing_delay_ms:
-            one_way += hops * self.policy.processing_delay_ms
+        one_way = self.one_way_ms(routed)
         gs = self.ground_stations
-        geod = Geod(ellps="WGS84")
-        _, _, geo_m = geod.inv(gs.lon_deg[src], gs.lat_deg[src], gs.lon_deg[dst], gs.lat_deg[dst])
-        geo_km = np.asarray(geo_m) / 1e3
-        change = np.zeros(dist.shape, dtype=bool)
+        geo_km = geodesic_km(gs.lat_deg[src], gs.lon_deg[src], gs.lat_deg[dst], gs.lon_deg[dst])
+        first, last, hops = routed["first_sat"], routed["last_sat"], routed["hops"]
+        change = np.zeros(one_way.shape, dtype=bool)
         change[1:] = (first[1:] != first[:-1]) | (last[1:] != last[:-1]) | (hops[1:] != hops[:-1])
         label = [f"{gs.names[a]}->{gs.names[b]}" for a, b in zip(src, dst)]
+        tp = ("time", "pair")
         ds = xr.Dataset(
             {
-                "one_way_ms": (("time", "pair"), one_way),
-                "rtt_ms": (("time", "pair"), 2.0 * one_way),
-                "distance_km": (("time", "pair"), dist),
-                "hops": (("time", "pair"), hops),
-                "isl_hops": (("time", "pair"), isl_hops),
-                "first_sat": (("time", "pair"), first),
-                "last_sat": (("time", "pair"), last),
-                "path_change": (("time", "pair"), change),
+                "one_way_ms": (tp, one_way),
+                "rtt_ms": (tp, 2.0 * one_way),
+                "distance_km": (tp, routed["distance_km"]),
+                "hops": (tp, hops),
+                "isl_hops": (tp, routed["isl_hops"]),
+                "first_sat": (tp, first),
+                "last_sat": (tp, last),
+                "path_change": (tp, change),
                 "geodesic_km": (("pair",), geo_km),
                 "vacuum_rtt_ms": (("pair",), 2.0 * geo_km / c * 1e3),
-                "fiber_rtt_ms": (("pair",), 2.0 * geo_km * fiber_stretch / (c / FIBER_REFRACTIVE_INDEX) * 1e3),
                 "path_changes": (("pair",), change.sum(axis=0)),
             },
             coords={"time": times.utc, "pair": label,
                     "source": (("pair",), gs.names[src]), "destination": (("pair",), gs.names[dst])},
             attrs={"constellation": self.constellation.source, "n_satellites": len(self.constellation),
-                   "speed_of_light_km_s": c, "fiber_refractive_index": FIBER_REFRACTIVE_INDEX,
-                   "fiber_stretch": fiber_stretch, "propagation_backend": self.backend,
+                   "speed_of_light_km_s": c, "propagation_backend": self.backend,
                    "ut1_utc": int(self.ut1_utc), **self.policy.as_attrs()},
         )
-        units = {"one_way_ms": "ms", "rtt_ms": "ms", "distance_km": "km", "geodesic_km": "km",
-                 "vacuum_rtt_ms": "ms", "fiber_rtt_ms": "ms"}
-        for k, u in units.items():
-            ds[k].attrs["units"] = u
+        for k in ("one_way_ms", "rtt_ms", "vacuum_rtt_ms"):
+            ds[k].attrs["units"] = "ms"
+        for k in ("distance_km", "geodesic_km"):
+            ds[k].attrs["units"] = "km"
+        ds["distance_km"].attrs["long_name"] = "light-travel length (one-way delay × c)"
         return ds
 
     def paths(self, times: TimeGrid, pairs="all") -> dict:
@@ -281,12 +376,13 @@ class Network:
             snap = self.snapshot(times[ti])
             dist = np.empty(snap.n_nodes)
             pred = np.empty(snap.n_nodes, np.int64)
+            pred_edge = np.empty(snap.n_nodes, np.int64)
             heap_d = np.empty(snap.indices.size + 1)
             heap_v = np.empty(snap.indices.size + 1, np.int64)
             for s_gs in np.unique(src):
                 source = n_sats + int(s_gs)
                 _kg.dijkstra(snap.indptr, snap.indices, snap.length_km, n_sats, source,
-                             bool(self.policy.ground_relay), dist, pred, heap_d, heap_v)
+                             self._relay, dist, pred, pred_edge, heap_d, heap_v)
                 for a, b in zip(src, dst):
                     if a == s_gs:
                         out[(ti, f"{gs.names[a]}->{gs.names[b]}")] = _kg.path_nodes(pred, source, n_sats + int(b))

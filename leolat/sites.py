@@ -199,6 +199,32 @@ class Sites:
         names = [f"{a:.4g},{b:.4g}" for a, b in zip(lat, lon)]
         return cls(names, lat, lon, weight=np.concatenate(areas))
 
+    @classmethod
+    def concat(cls, *parts: "Sites") -> "Sites":
+        """The sites of several :class:`Sites` in order. Weights and countries are kept
+        where every part has them; masks where any part has one (others: no mask)."""
+        parts = [p for p in parts if p is not None]
+        if not parts:
+            raise SiteError("concat needs at least one Sites")
+        for k, p in enumerate(parts):
+            if not isinstance(p, Sites):
+                raise SiteError(f"concat: argument {k} is a {type(p).__name__}, not a Sites")
+
+        def joined(attr):
+            vals = [getattr(p, attr) for p in parts]
+            return None if any(v is None for v in vals) else np.concatenate(vals)
+
+        out = cls(np.concatenate([p.names for p in parts]),
+                  np.concatenate([p.lat_deg for p in parts]),
+                  np.concatenate([p.lon_deg for p in parts]),
+                  np.concatenate([p.alt_m for p in parts]),
+                  weight=joined("weight"), country=joined("country"))
+        if any(p.mask_table is not None for p in parts):
+            out.mask_table = np.concatenate([
+                p.mask_table if p.mask_table is not None
+                else np.full((len(p), _MASK_AZ.size), -90.0) for p in parts])
+        return out
+
     # ----------------------------------------------------------------- access
     def __len__(self) -> int:
         return int(self.names.size)
@@ -216,7 +242,7 @@ class Sites:
         """Index of the site called ``name`` (SiteError with suggestions if absent)."""
         hits = np.nonzero(self.names == name)[0]
         if not hits.size:
-            close = difflib.get_close_matches(name, list(self.names), n=3)
+            close = difflib.get_close_matches(name, [str(n) for n in self.names], n=3)
             raise SiteError(f"no site is named {name!r}" + (f"; did you mean {close}?" if close else ""))
         return int(hits[0])
 

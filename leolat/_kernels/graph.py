@@ -1,7 +1,12 @@
 """Snapshot graphs (CSR) and shortest paths, on plain arrays.
 
-Nodes: satellites 0..n_sats-1, then ground stations n_sats..n_sats+n_gs-1.
-Edges are undirected, stored in both directions, weighted by length in km.
+Nodes: satellites 0..n_sats-1, then ground nodes n_sats..n_sats+n_gs-1.
+Edges are undirected, stored in both directions, weighted by light-travel length
+in km (geometric length for radio and laser links; length × refractive index for
+fiber, so that a weight is always one-way delay × c).
+
+Edge kinds: 0 ISL, 1 GSL, 2 backbone fiber, 3 access fiber (a metro tail that
+any satellite path needs to land at a fiber-only node).
 """
 
 from __future__ import annotations
@@ -14,6 +19,10 @@ from numba import prange
 from ._jit import jit, pjit
 
 _RAD2DEG = 180.0 / math.pi
+KIND_ISL, KIND_GSL, KIND_BACKBONE, KIND_ACCESS = 0, 1, 2, 3
+# Path media (the medium output): no path, fiber only, satellites only (plus access
+# tails), satellites and backbone fiber.
+MEDIUM_NONE, MEDIUM_FIBER, MEDIUM_LEO, MEDIUM_LEO_FIBER = -1, 0, 1, 2
 
 
 @jit
@@ -41,8 +50,10 @@ def isl_usable(r, a, b, max_range_km, min_radius_km, cross, lat_cutoff_deg):
 
 
 @jit
-def gsl_candidates(r, gs, min_el_deg, max_range_km, out_g, out_s, out_len, out_metric, by_range):
-    """Every ground-station/satellite pair allowed by the range and elevation rules.
+def gsl_candidates(r, gs, gs_on, min_el_deg, max_range_km, out_g, out_s, out_len, out_metric,
+                   by_range):
+    """Every ground-station/satellite pair allowed by the range and elevation rules,
+    for the stations with ``gs_on`` set.
 
     Returns the number written. ``out_metric`` is the ranking value (lower is
     better): range, or minus the elevation.
@@ -52,6 +63,8 @@ def gsl_candidates(r, gs, min_el_deg, max_range_km, out_g, out_s, out_len, out_m
     max_range2 = max_range_km * max_range_km * (1.0 + 1e-12)  # exact test after the sqrt
     m = 0
     for g in range(gs.shape[0]):
+        if not gs_on[g]:
+            continue
         sx, sy, sz = gs[g, 0], gs[g, 1], gs[g, 2]
         slat, clat, slon, clon = gs[g, 3], gs[g, 4], gs[g, 5], gs[g, 6]
         ux, uy, uz = clat * clon, clat * slon, slat
@@ -104,8 +117,9 @@ def select_gsl(n, g_idx, s_idx, metric, n_gs, n_sats, per_gs, per_sat, keep):
 
 
 @jit
-def build_csr(n_nodes, ea, eb, elen, n_edges, indptr, indices, weights):
-    """Undirected edge list -> CSR (both directions), neighbours in edge order."""
+def build_csr(n_nodes, ea, eb, elen, ekind, n_edges, indptr, indices, weights, kinds):
+    """Undirected edge list -> CSR (both directions, with each edge's kind), neighbours
+    in edge order."""
     deg = np.zeros(n_nodes + 1, dtype=np.int64)
     for i in range(n_edges):
         deg[ea[i] + 1] += 1
@@ -116,20 +130,25 @@ def build_csr(n_nodes, ea, eb, elen, n_edges, indptr, indices, weights):
         indptr[v] = deg[v]
     fill = deg[:n_nodes].copy()
     for i in range(n_edges):
-        a, b, w = ea[i], eb[i], elen[i]
+        a, b, w, k = ea[i], eb[i], elen[i], ekind[i]
         indices[fill[a]] = b
         weights[fill[a]] = w
+        kinds[fill[a]] = k
         fill[a] += 1
         indices[fill[b]] = a
         weights[fill[b]] = w
+        kinds[fill[b]] = k
         fill[b] += 1
 
 
 @jit
 def snapshot_edges(r, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km, lat_cutoff_deg,
-                   min_el_deg, max_gsl_km, by_range, per_gs, per_sat,
+                   min_el_deg, max_gsl_km, by_range, per_gs, per_sat, gs_on,
+                   fib_a, fib_b, fib_len, fib_kind, fib_on,
                    ea, eb, elen, ekind, scratch_g, scratch_s, scratch_len, scratch_metric, keep):
-    """All usable edges of one time step. Returns the count; ekind 0 = ISL, 1 = GSL."""
+    """All usable edges of one time step: ISLs, GSLs of the stations with ``gs_on``,
+    and the fiber links with ``fib_on`` (ground-node indices ``fib_a``/``fib_b``,
+    light-travel lengths ``fib_len``). Returns the count; see the module for kinds."""
     n_sats = r.shape[0]
     m = 0
     for i in range(isl_a.shape[0]):
@@ -139,9 +158,9 @@ def snapshot_edges(r, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km, la
             ea[m] = isl_a[i]
             eb[m] = isl_b[i]
             elen[m] = d
-            ekind[m] = 0
+            ekind[m] = KIND_ISL
             m += 1
-    n = gsl_candidates(r, gs, min_el_deg, max_gsl_km, scratch_g, scratch_s, scratch_len,
+    n = gsl_candidates(r, gs, gs_on, min_el_deg, max_gsl_km, scratch_g, scratch_s, scratch_len,
                        scratch_metric, by_range)
     select_gsl(n, scratch_g, scratch_s, scratch_metric, gs.shape[0], n_sats, per_gs, per_sat, keep)
     for i in range(n):
@@ -149,18 +168,26 @@ def snapshot_edges(r, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km, la
             ea[m] = n_sats + scratch_g[i]
             eb[m] = scratch_s[i]
             elen[m] = scratch_len[i]
-            ekind[m] = 1
+            ekind[m] = KIND_GSL
+            m += 1
+    for i in range(fib_a.shape[0]):
+        if fib_on[i]:
+            ea[m] = n_sats + fib_a[i]
+            eb[m] = n_sats + fib_b[i]
+            elen[m] = fib_len[i]
+            ekind[m] = fib_kind[i]
             m += 1
     return m
 
 
 @jit
-def dijkstra(indptr, indices, weights, n_sats, source, relay, dist, pred, heap_d, heap_v,
-             targets=None, n_targets=0):
+def dijkstra(indptr, indices, weights, n_sats, source, relay, dist, pred, pred_edge, heap_d,
+             heap_v, targets=None, n_targets=0):
     """Shortest distances from ``source`` with a binary heap.
 
-    Ground-station nodes (>= n_sats) other than the source are endpoints only
-    unless ``relay``; those that are not targets are never pushed. The work is
+    Ground nodes (>= n_sats) other than the source are endpoints only unless
+    ``relay[node - n_sats]``; those that are not targets are never pushed.
+    ``pred_edge`` receives the CSR index of each node's incoming edge. The work is
     sequential and depends only on the graph, so results are deterministic (and
     independent of the thread count); among exactly equal path lengths the first
     found wins. If ``targets`` (a boolean mask over nodes with ``n_targets`` True)
@@ -171,6 +198,7 @@ def dijkstra(indptr, indices, weights, n_sats, source, relay, dist, pred, heap_d
     for v in range(n):
         dist[v] = np.inf
         pred[v] = -1
+        pred_edge[v] = -1
     dist[source] = 0.0
     size = 1
     heap_d[0] = 0.0
@@ -203,7 +231,7 @@ def dijkstra(indptr, indices, weights, n_sats, source, relay, dist, pred, heap_d
             remaining -= 1
             if remaining == 0:
                 return
-        if v >= n_sats and v != source and not relay:
+        if v >= n_sats and v != source and not relay[v - n_sats]:
             continue  # a ground station is an endpoint
         for e in range(indptr[v], indptr[v + 1]):
             w = indices[e]
@@ -211,7 +239,8 @@ def dijkstra(indptr, indices, weights, n_sats, source, relay, dist, pred, heap_d
             if nd < dist[w]:
                 dist[w] = nd
                 pred[w] = v
-                if w >= n_sats and not relay and (targets is None or not targets[w]):
+                pred_edge[w] = e
+                if w >= n_sats and not relay[w - n_sats] and (targets is None or not targets[w]):
                     continue  # a station that is no target: never expanded, never popped
                 # push
                 i = size
@@ -230,7 +259,8 @@ def dijkstra(indptr, indices, weights, n_sats, source, relay, dist, pred, heap_d
 
 @jit
 def dijkstra_buckets(indptr, indices, weights, n_sats, source, relay, width, n_buckets,
-                     dist, pred, settled, head, entry_node, entry_next, targets, n_targets):
+                     dist, pred, pred_edge, settled, head, entry_node, entry_next, targets,
+                     n_targets):
     """Dijkstra with a circular bucket queue (Dial's algorithm for real weights).
 
     Exact when ``width`` is at most the smallest edge weight: every node in bucket k
@@ -245,6 +275,7 @@ def dijkstra_buckets(indptr, indices, weights, n_sats, source, relay, width, n_b
     for v in range(n):
         dist[v] = np.inf
         pred[v] = -1
+        pred_edge[v] = -1
         settled[v] = False
     for b in range(n_buckets):
         head[b] = -1
@@ -275,7 +306,7 @@ def dijkstra_buckets(indptr, indices, weights, n_sats, source, relay, width, n_b
                         remaining -= 1
                         if remaining == 0:
                             return
-                    if v != source and not relay:
+                    if v != source and not relay[v - n_sats]:
                         continue
                 d = dist[v]
                 for k in range(indptr[v], indptr[v + 1]):
@@ -284,7 +315,8 @@ def dijkstra_buckets(indptr, indices, weights, n_sats, source, relay, width, n_b
                     if nd < dist[w]:
                         dist[w] = nd
                         pred[w] = v
-                        if w >= n_sats and not relay and not targets[w]:
+                        pred_edge[w] = k
+                        if w >= n_sats and not relay[w - n_sats] and not targets[w]:
                             continue  # a station that is no target: never expanded
                         nb = int(nd * inv_width) % n_buckets
                         entry_node[n_entries] = w
@@ -295,15 +327,41 @@ def dijkstra_buckets(indptr, indices, weights, n_sats, source, relay, width, n_b
         cur += 1
 
 
+@jit
+def switch_state(t, gsl_ok, off_item, off_t0, off_t1, gs_on, fib_on):
+    """Per-step enable masks: every fiber link on, GSLs where ``gsl_ok``, then each
+    outage ``off_item`` (a fiber link index, or n_fib + ground node for a GSL outage)
+    off during steps ``off_t0 <= t < off_t1``."""
+    n_fib = fib_on.shape[0]
+    for i in range(n_fib):
+        fib_on[i] = True
+    for g in range(gs_on.shape[0]):
+        gs_on[g] = gsl_ok[g]
+    for j in range(off_item.shape[0]):
+        if off_t0[j] <= t < off_t1[j]:
+            item = off_item[j]
+            if item < n_fib:
+                fib_on[item] = False
+            else:
+                gs_on[item - n_fib] = False
+
+
 @pjit
 def route_steps(r_itrf, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km, lat_cutoff_deg,
-                min_el_deg, max_gsl_km, by_range, per_gs, per_sat, relay,
+                min_el_deg, max_gsl_km, by_range, per_gs, per_sat, relay, gsl_ok,
+                fib_a, fib_b, fib_len, fib_kind, off_item, off_t0, off_t1, t_offset,
                 sources, pairs_ptr, pairs_of_source, pair_dst, n_blocks,
-                dist_km, hops, isl_hops, first_sat, last_sat):
+                dist_km, hops, isl_hops, gsl_hops, fiber_hops, fiber_km, medium,
+                first_sat, last_sat):
     """Per time step: build the snapshot graph, run Dijkstra from each source ground
-    station (stopping once its destinations are settled), and write each pair's
-    distance (km, NaN if unreachable), hop counts (-1 if unreachable) and first/last
-    satellite (-1 if none).
+    node (stopping once its destinations are settled), and write each pair's
+    distance (light-travel km, NaN if unreachable), hop counts by kind (-1 if
+    unreachable), the fiber part of the distance, the medium (``MEDIUM_*``) and the
+    first/last satellite (-1 if none).
+
+    ``relay`` (n_gs,) says which ground nodes may forward traffic; ``gsl_ok`` (n_gs,)
+    which may have GSLs at all; outages (see :func:`switch_state`) use global step
+    numbers, ``t_offset`` being the global number of ``r_itrf[0]``.
 
     Pairs are grouped by source: ``pairs_of_source[pairs_ptr[k]:pairs_ptr[k+1]]`` are
     the pairs of ``sources[k]``. Time steps are split into ``n_blocks`` contiguous
@@ -312,8 +370,9 @@ def route_steps(r_itrf, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km, 
     """
     n_times, n_sats = r_itrf.shape[0], r_itrf.shape[1]
     n_gs = gs.shape[0]
+    n_fib = fib_a.shape[0]
     n_nodes = n_sats + n_gs
-    max_edges = isl_a.shape[0] + n_gs * n_sats
+    max_edges = isl_a.shape[0] + n_gs * n_sats + n_fib
     for blk in prange(n_blocks):
         t_lo = blk * n_times // n_blocks
         t_hi = (blk + 1) * n_times // n_blocks
@@ -326,19 +385,25 @@ def route_steps(r_itrf, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km, 
         sl = np.empty(n_gs * n_sats)
         sm = np.empty(n_gs * n_sats)
         keep = np.empty(n_gs * n_sats, dtype=np.bool_)
+        gs_on = np.empty(n_gs, dtype=np.bool_)
+        fib_on = np.empty(n_fib, dtype=np.bool_)
         indptr = np.empty(n_nodes + 1, dtype=np.int64)
         dist = np.empty(n_nodes)
         pred = np.empty(n_nodes, dtype=np.int64)
+        pred_edge = np.empty(n_nodes, dtype=np.int64)
         targets = np.zeros(n_nodes, dtype=np.bool_)
         settled = np.empty(n_nodes, dtype=np.bool_)
         for t in range(t_lo, t_hi):
             r = r_itrf[t]
+            switch_state(t + t_offset, gsl_ok, off_item, off_t0, off_t1, gs_on, fib_on)
             m = snapshot_edges(r, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km,
                                lat_cutoff_deg, min_el_deg, max_gsl_km, by_range, per_gs, per_sat,
+                               gs_on, fib_a, fib_b, fib_len, fib_kind, fib_on,
                                ea, eb, elen, ekind, sg, ss, sl, sm, keep)
             indices = np.empty(2 * m, dtype=np.int64)
             weights = np.empty(2 * m)
-            build_csr(n_nodes, ea, eb, elen, m, indptr, indices, weights)
+            kinds = np.empty(2 * m, dtype=np.int8)
+            build_csr(n_nodes, ea, eb, elen, ekind, m, indptr, indices, weights, kinds)
             heap_d = np.empty(2 * m + 1)
             heap_v = np.empty(2 * m + 1, dtype=np.int64)
             # Bucket queue when every edge has a usable length; binary heap otherwise.
@@ -364,33 +429,63 @@ def route_steps(r_itrf, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km, 
                         n_t += 1
                 if use_buckets:
                     dijkstra_buckets(indptr, indices, weights, n_sats, src, relay, width, n_buckets,
-                                     dist, pred, settled, head, entry_node, entry_next, targets, n_t)
+                                     dist, pred, pred_edge, settled, head, entry_node, entry_next,
+                                     targets, n_t)
                 else:
-                    dijkstra(indptr, indices, weights, n_sats, src, relay, dist, pred, heap_d,
-                             heap_v, targets, n_t)
+                    dijkstra(indptr, indices, weights, n_sats, src, relay, dist, pred, pred_edge,
+                             heap_d, heap_v, targets, n_t)
                 for q in range(lo, hi):
                     p = pairs_of_source[q]
                     dst = n_sats + pair_dst[p]
                     targets[dst] = False
-                    dist_km[t, p] = dist[dst] if dist[dst] < np.inf else np.nan
-                    h = 0
-                    ih = 0
+                    if not dist[dst] < np.inf:
+                        dist_km[t, p] = np.nan
+                        fiber_km[t, p] = np.nan
+                        hops[t, p] = -1
+                        isl_hops[t, p] = -1
+                        gsl_hops[t, p] = -1
+                        fiber_hops[t, p] = -1
+                        medium[t, p] = MEDIUM_NONE
+                        first_sat[t, p] = -1
+                        last_sat[t, p] = -1
+                        continue
+                    n_isl = 0
+                    n_gsl = 0
+                    n_fiber = 0
+                    n_backbone = 0
+                    f_km = 0.0
                     first = -1
                     last = -1
                     v = dst
-                    if dist[dst] < np.inf:
-                        while v != src:
-                            u = pred[v]
-                            if v < n_sats and u < n_sats:
-                                ih += 1
-                            if v < n_sats:
-                                if last == -1:
-                                    last = v
-                                first = v
-                            h += 1
-                            v = u
-                    hops[t, p] = h if dist[dst] < np.inf else -1
-                    isl_hops[t, p] = ih if dist[dst] < np.inf else -1
+                    while v != src:
+                        e = pred_edge[v]
+                        kind = kinds[e]
+                        if kind == KIND_ISL:
+                            n_isl += 1
+                        elif kind == KIND_GSL:
+                            n_gsl += 1
+                        else:
+                            n_fiber += 1
+                            f_km += weights[e]
+                            if kind == KIND_BACKBONE:
+                                n_backbone += 1
+                        if v < n_sats:
+                            if last == -1:
+                                last = v
+                            first = v
+                        v = pred[v]
+                    dist_km[t, p] = dist[dst]
+                    fiber_km[t, p] = f_km
+                    hops[t, p] = n_isl + n_gsl + n_fiber
+                    isl_hops[t, p] = n_isl
+                    gsl_hops[t, p] = n_gsl
+                    fiber_hops[t, p] = n_fiber
+                    if n_gsl == 0:
+                        medium[t, p] = MEDIUM_FIBER
+                    elif n_backbone == 0:
+                        medium[t, p] = MEDIUM_LEO
+                    else:
+                        medium[t, p] = MEDIUM_LEO_FIBER
                     first_sat[t, p] = first
                     last_sat[t, p] = last
 

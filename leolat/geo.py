@@ -1,0 +1,75 @@
+"""The GEO baseline: a bent-pipe path through one geostationary satellite.
+
+Traffic goes up from one end to a GEO satellite and straight down to the other
+end (a transparent transponder, no inter-satellite links), so the round trip is
+``2 (|A - G| + |G - B|) / c``. The satellite must be at least
+``min_elevation_deg`` above the horizon at both ends. Propagation delay only:
+real GEO services add modem, scheduling and processing time on top.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .constants import GEO_RADIUS_KM, SPEED_OF_LIGHT_KM_S
+from .errors import LeolatError
+from .sites import Sites, site_frames
+
+__all__ = ["geo_bent_pipe_rtt_ms", "GEO_SLOT_STEP_DEG"]
+
+# Without given slots, GEO satellites are tried every half degree of longitude: the
+# result is then the best-placed GEO satellite (a lower bound for any real one).
+GEO_SLOT_STEP_DEG = 0.5
+
+
+def geo_bent_pipe_rtt_ms(a: Sites, b: Sites, longitudes_deg=None, *,
+                         min_elevation_deg: float = 10.0):
+    """Round-trip time through the best visible GEO satellite, pair by pair.
+
+    Parameters
+    ----------
+    a, b : Sites, n sites each
+        The two ends of each pair (``a[i]`` with ``b[i]``).
+    longitudes_deg : float or array_like, optional
+        Orbital slots (east longitude) of the GEO satellites to consider; default
+        every ``GEO_SLOT_STEP_DEG`` (the best-placed satellite).
+    min_elevation_deg : float
+        Lowest elevation of the satellite at either end.
+
+    Returns
+    -------
+    rtt_ms : (n,) float64
+        NaN where no slot is visible from both ends.
+    longitude_deg : (n,) float64
+        The slot used (NaN where none).
+    """
+    if not (isinstance(a, Sites) and isinstance(b, Sites)) or len(a) != len(b):
+        raise LeolatError("a and b must be two leolat.Sites of the same length (one per pair end)")
+    if not -90.0 <= min_elevation_deg < 90.0:
+        raise LeolatError(f"min_elevation_deg must lie in [-90, 90), got {min_elevation_deg}")
+    if longitudes_deg is None:
+        lon = np.arange(-180.0, 180.0, GEO_SLOT_STEP_DEG)
+    else:
+        lon = np.atleast_1d(np.asarray(longitudes_deg, dtype=np.float64))
+        if lon.size == 0 or not np.all(np.isfinite(lon)):
+            raise LeolatError(f"longitudes_deg must be finite numbers, got {longitudes_deg!r}")
+    lam = np.radians(lon)
+    g = np.stack([GEO_RADIUS_KM * np.cos(lam), GEO_RADIUS_KM * np.sin(lam), np.zeros_like(lam)], -1)
+    sin_min = np.sin(np.radians(min_elevation_deg))
+
+    def leg(sites):
+        f = site_frames(sites)
+        up = np.stack([f[:, 4] * f[:, 6], f[:, 4] * f[:, 5], f[:, 3]], -1)
+        d = g[None, :, :] - f[:, None, :3]                      # (n, n_slots, 3)
+        rng = np.linalg.norm(d, axis=-1)
+        ok = np.einsum("nk,nsk->ns", up, d) >= sin_min * rng
+        return rng, ok
+
+    ra, oka = leg(a)
+    rb, okb = leg(b)
+    total = np.where(oka & okb, ra + rb, np.inf)
+    best = np.argmin(total, axis=1)
+    km = total[np.arange(len(a)), best]
+    found = np.isfinite(km)
+    rtt = np.where(found, 2.0 * km / SPEED_OF_LIGHT_KM_S * 1e3, np.nan)
+    return rtt, np.where(found, lon[best], np.nan)
