@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version as _version
 
+from ._data import data_path
 from .constellation import Constellation
 from .errors import (EarthOrientationWarning, ElementSetError, ElementSetWarning, LeolatError,
                      LeolatWarning, MemoryBudgetError, OMMError, PresetError, SelectionError,
@@ -87,5 +88,6 @@ __all__ = [
     "LeolatWarning",
     "ElementSetWarning",
     "EarthOrientationWarning",
+    "data_path",
     "__version__",
 ]
