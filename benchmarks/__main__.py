@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 
-from . import coverage, kernels, network, propagate, visibility
+from . import coverage, hybrid, kernels, network, propagate, visibility
 
 SUITES = {"propagate": propagate, "kernels": kernels, "visibility": visibility,
-          "network": network, "coverage": coverage}
+          "network": network, "coverage": coverage, "hybrid": hybrid}
 
 
 def main(argv=None) -> None:
@@ -21,7 +21,7 @@ def main(argv=None) -> None:
     parser.add_argument("--sats", type=int, default=1584, help="propagate: satellites (default 1584)")
     parser.add_argument("--times", type=int, default=1000, help="propagate: time steps (default 1000)")
     parser.add_argument("--scale", type=float, default=1.0,
-                        help="kernels, visibility, network, coverage: fraction of each workload's time span "
+                        help="kernels, visibility, network, coverage, hybrid: fraction of each workload's time span "
                              "(default 1.0)")
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (best is kept)")
     parser.add_argument("--out", default="benchmarks/results", help="folder for JSON results ('' for none)")

@@ -98,21 +98,26 @@ def run_scenario(network: Network, times: TimeGrid, pairs="all", scenario: Scena
     if routing not in ("fastest", "fiber_first"):
         raise LeolatError(f"routing must be 'fastest' or 'fiber_first', got {routing!r}")
     src, dst = network.resolve_pairs(pairs)
-    kw = dict(memory_budget_mb=memory_budget_mb)
     outages, failed, fiber_cuts = (scenario.resolve(network, times) if scenario is not None
                                    else (None, (), None))
-    normal = _normal if _normal is not None else network._route(times, src, dst, **kw)
     failing = scenario is not None and bool(scenario.outages)
-    routed = network._route(times, src, dst, outages=outages, failed_sats=failed, **kw) \
-        if failing else normal
-    fiber_only = network._route(times, src, dst, gsl=False, outages=fiber_cuts, **kw)
-    leo_only = network._route(times, src, dst, fiber="access", outages=outages, failed_sats=failed,
-                              **kw)
+    # Every graph variant is routed on the same propagated chunks.
+    variants = {"fiber_only": dict(gsl=False, outages=fiber_cuts),
+                "leo_only": dict(fiber="access", outages=outages, failed_sats=failed)}
+    if _normal is None:
+        variants["normal"] = {}
+    if failing:
+        variants["routed"] = dict(outages=outages, failed_sats=failed)
+        if routing == "fiber_first":
+            variants["normal_fiber"] = dict(gsl=False)
+    routes = dict(zip(variants, network._route_variants(times, src, dst, list(variants.values()),
+                                                        memory_budget_mb)))
+    normal = _normal if _normal is not None else routes["normal"]
+    routed = routes.get("routed", normal)
+    fiber_only, leo_only = routes["fiber_only"], routes["leo_only"]
     if routing == "fiber_first":
         routed = _fiber_first(fiber_only, routed)
-        if scenario is not None:
-            normal_fiber = network._route(times, src, dst, gsl=False, **kw) if failing else fiber_only
-            normal = _fiber_first(normal_fiber, normal)
+        normal = _fiber_first(routes.get("normal_fiber", fiber_only), normal)
 
     ds = network._dataset(times, src, dst, routed)
     tp = ("time", "pair")

@@ -207,30 +207,70 @@ class Network:
         return Snapshot(indptr, indices, weights, _EDGE_KIND_NAMES[kinds], node_kind, names)
 
     # ----------------------------------------------------------------- routing
-    def _route(self, times: TimeGrid, src, dst, memory_budget_mb: float, *, gsl: bool = True,
-               fiber: str = "all", outages=None, failed_sats=()) -> dict:
-        """Shortest paths per time step; arrays (n_times, n_pairs) by name.
+    def _route(self, times: TimeGrid, src, dst, memory_budget_mb: float = 512.0, **variant) -> dict:
+        """Shortest paths per time step for one variant (see :meth:`_route_variants`)."""
+        return self._route_variants(times, src, dst, [variant], memory_budget_mb)[0]
 
-        ``gsl=False`` routes over fiber alone (no propagation at all); ``fiber`` is
-        ``"all"``, ``"access"`` (backbone links off) or ``"none"``. ``outages`` is
-        (item, t0, t1) arrays in the kernel's convention (a link index, or n_links +
-        ground node for GSLs down) over global steps ``t0 <= t < t1``;
-        ``failed_sats`` is a sequence of (satellite indices, t0, t1) that get NaN
-        positions (no links) over those steps.
+    def _route_variants(self, times: TimeGrid, src, dst, variants, memory_budget_mb: float = 512.0):
+        """Shortest paths per time step for several variants of the graph, propagating once.
+
+        Each variant is a dict of: ``gsl`` (False routes over fiber alone), ``fiber``
+        (``"all"``, ``"access"``: backbone links off, or ``"none"``), ``outages``
+        ((item, t0, t1) arrays in the kernel's convention: a link index, or n_links +
+        ground node for GSLs down, over global steps ``t0 <= t < t1``) and
+        ``failed_sats`` (a sequence of (satellite indices, t0, t1) that get NaN
+        positions, so no links, over those steps). Returns one dict of
+        (n_times, n_pairs) arrays per variant.
         """
         import numba
 
         sources, slot = np.unique(src, return_inverse=True)
-        order = np.argsort(slot, kind="stable")
+        order = np.argsort(slot, kind="stable").astype(np.int64)
         pairs_ptr = np.concatenate([[0], np.cumsum(np.bincount(slot, minlength=sources.size))])
+        pairs_ptr = pairs_ptr.astype(np.int64)
+        sources = sources.astype(np.int64)
         n_t, n_p = len(times), src.size
-        out = {"distance_km": np.empty((n_t, n_p)), "hops": np.empty((n_t, n_p), np.int32),
-               "isl_hops": np.empty((n_t, n_p), np.int32),
-               "gsl_hops": np.empty((n_t, n_p), np.int32),
-               "fiber_hops": np.empty((n_t, n_p), np.int32), "fiber_km": np.empty((n_t, n_p)),
-               "medium": np.empty((n_t, n_p), np.int8),
-               "first_sat": np.empty((n_t, n_p), np.int64),
-               "last_sat": np.empty((n_t, n_p), np.int64)}
+        names = ("distance_km", "hops", "isl_hops", "gsl_hops", "fiber_hops", "fiber_km", "medium",
+                 "first_sat", "last_sat")
+        dtypes = (np.float64, np.int32, np.int32, np.int32, np.int32, np.float64, np.int8, np.int64,
+                  np.int64)
+        prepared, outs = [], []
+        for v in variants:
+            unknown = set(v) - {"gsl", "fiber", "outages", "failed_sats"}
+            if unknown:
+                raise LeolatError(f"unknown routing options {sorted(unknown)}")
+            prepared.append(self._variant_args(**v))
+            outs.append({k: np.empty((n_t, n_p), d) for k, d in zip(names, dtypes)})
+        if any(v.get("gsl", True) for v in variants):
+            chunks = (eph.r_itrf_km for eph in self.constellation.propagate_chunks(
+                times, backend=self.backend, ut1_utc=self.ut1_utc, positions_only=True,
+                memory_budget_mb=memory_budget_mb))
+        else:
+            chunks = [None]  # fiber alone: no positions, one chunk
+        start = 0
+        for r in chunks:
+            n_c = n_t if r is None else r.shape[0]
+            sl = slice(start, start + n_c)
+            # A few blocks per thread balance the load; each block allocates once.
+            n_blocks = max(1, min(n_c, 4 * numba.get_num_threads()))
+            for (gsl, isl_args, gsl_ok, off, failed), out in zip(prepared, outs):
+                if not gsl:
+                    pos = np.empty((n_c, 0, 3))
+                elif failed:
+                    pos = r.copy()  # other variants keep the intact positions
+                    for sats, f0, f1 in failed:
+                        lo, hi = max(f0 - start, 0), min(f1 - start, n_c)
+                        if lo < hi:
+                            pos[lo:hi, sats] = np.nan
+                else:
+                    pos = r
+                _kg.route_steps(pos, self._gs, *isl_args, self._relay, gsl_ok, self._fib_a,
+                                self._fib_b, self._fib_len, self._fib_kind, *off, start, sources,
+                                pairs_ptr, order, dst, n_blocks, *(out[k][sl] for k in names))
+            start += n_c
+        return outs
+
+    def _variant_args(self, gsl: bool = True, fiber: str = "all", outages=None, failed_sats=()):
         if outages is None:
             item, t0, t1 = np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64)
         else:
@@ -244,35 +284,12 @@ class Network:
             item = np.concatenate([item, k])
             t0 = np.concatenate([t0, np.full(k.size, -1)])
             t1 = np.concatenate([t1, np.full(k.size, _FOREVER)])
-        gsl_ok = self._gsl_ok if gsl else np.zeros_like(self._gsl_ok)
-        args = self._kernel_args()
+        isl_args = self._kernel_args()
         if not gsl:
             e = np.empty(0, np.int64)
-            args = (e, e, np.empty(0, bool)) + args[3:]
-            chunks = [np.empty((n_t, 0, 3))]
-        else:
-            chunks = (eph.r_itrf_km for eph in self.constellation.propagate_chunks(
-                times, backend=self.backend, ut1_utc=self.ut1_utc, positions_only=True,
-                memory_budget_mb=memory_budget_mb))
-        start = 0
-        for r in chunks:
-            n_c = r.shape[0]
-            for sats, f0, f1 in (failed_sats if gsl else ()):
-                lo, hi = max(f0 - start, 0), min(f1 - start, n_c)
-                if lo < hi:
-                    r[lo:hi, sats] = np.nan
-            sl = slice(start, start + n_c)
-            # A few blocks per thread balance the load; each block allocates once.
-            n_blocks = min(n_c, 4 * numba.get_num_threads())
-            _kg.route_steps(r, self._gs, *args, self._relay, gsl_ok, self._fib_a, self._fib_b,
-                            self._fib_len, self._fib_kind, item, t0, t1, start,
-                            sources.astype(np.int64), pairs_ptr.astype(np.int64),
-                            order.astype(np.int64), dst, n_blocks,
-                            *(out[k][sl] for k in ("distance_km", "hops", "isl_hops", "gsl_hops",
-                                                   "fiber_hops", "fiber_km", "medium",
-                                                   "first_sat", "last_sat")))
-            start += n_c
-        return out
+            isl_args = (e, e, np.empty(0, bool)) + isl_args[3:]
+        gsl_ok = self._gsl_ok if gsl else np.zeros_like(self._gsl_ok)
+        return gsl, isl_args, gsl_ok, (item, t0, t1), list(failed_sats) if gsl else []
 
     def one_way_ms(self, routed: dict) -> np.ndarray:
         """One-way delay (ms) of routed paths: light-travel distance plus per-hop processing."""

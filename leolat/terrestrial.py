@@ -46,12 +46,14 @@ class TerrestrialError(LeolatError):
 
 
 def geodesic_km(lat1_deg, lon1_deg, lat2_deg, lon2_deg) -> np.ndarray:
-    """WGS84 geodesic distance in km (pyproj ``Geod.inv``, Karney's algorithm), vectorised."""
+    """WGS84 geodesic distance in km (pyproj ``Geod.inv``, Karney's algorithm); the
+    arguments broadcast against each other."""
     from pyproj import Geod
 
-    _, _, m = Geod(ellps="WGS84").inv(np.asarray(lon1_deg, float), np.asarray(lat1_deg, float),
-                                      np.asarray(lon2_deg, float), np.asarray(lat2_deg, float))
-    return np.asarray(m, dtype=np.float64) / 1e3
+    la1, lo1, la2, lo2 = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in
+                                               (lat1_deg, lon1_deg, lat2_deg, lon2_deg)))
+    _, _, m = Geod(ellps="WGS84").inv(lo1.ravel(), la1.ravel(), lo2.ravel(), la2.ravel())
+    return np.asarray(m, dtype=np.float64).reshape(la1.shape) / 1e3
 
 
 def fiber_latency_ms(length_km, refractive_index: float = FIBER_REFRACTIVE_INDEX):
@@ -246,11 +248,16 @@ class Terrestrial:
         return t._with_links(rows)
 
     @classmethod
-    def mesh(cls, *, k: int | None = None, sites=None, gateways=None, pops=None, clouds=None,
+    def mesh(cls, *, k: int | None = None, site_uplinks: int | None = None, sites=None,
+             gateways=None, pops=None, clouds=None,
              refractive_index: float = FIBER_REFRACTIVE_INDEX, stretch: float = FIBER_ROUTE_STRETCH,
              access_max_km: float = ACCESS_MAX_KM) -> "Terrestrial":
         """Fiber between every pair of nodes (``k=None``), or from each node to its ``k``
         nearest others (by geodesic; links are undirected, so a node may get more).
+
+        With ``site_uplinks``, sites (which forward nothing) stay out of the mesh:
+        the other nodes are meshed, and each site gets links to its ``site_uplinks``
+        nearest non-site nodes, the usual shape of an enterprise WAN.
 
         Lengths are geodesic × ``stretch``; links no longer than ``access_max_km``
         (geodesic) are ``access`` links, the rest ``backbone``.
@@ -260,26 +267,35 @@ class Terrestrial:
         n = len(t.nodes)
         if n < 2:
             raise TerrestrialError("a mesh needs at least two nodes")
-        i, j = np.triu_indices(n, k=1)
-        d = geodesic_km(t.nodes.lat_deg[i], t.nodes.lon_deg[i], t.nodes.lat_deg[j], t.nodes.lon_deg[j])
-        if k is not None:
-            if int(k) != k or k < 1:
-                raise TerrestrialError(f"k must be a positive integer, got {k!r}")
-            full = np.full((n, n), np.inf)
-            full[i, j] = d
-            full[j, i] = d
-            nearest = np.argsort(full, axis=1, kind="stable")[:, : min(int(k), n - 1)]
-            chosen = np.zeros((n, n), dtype=bool)
-            rows = np.repeat(np.arange(n), nearest.shape[1])
-            chosen[rows, nearest.ravel()] = True
-            chosen |= chosen.T
-            keep = chosen[i, j]
-            i, j, d = i[keep], j[keep], d[keep]
+        for name, v in (("k", k), ("site_uplinks", site_uplinks)):
+            if v is not None and (int(v) != v or v < 1):
+                raise TerrestrialError(f"{name} must be a positive integer, got {v!r}")
+        lat, lon = t.nodes.lat_deg, t.nodes.lon_deg
+        dist = geodesic_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+        np.fill_diagonal(dist, np.inf)
+        chosen = np.zeros((n, n), dtype=bool)
+        infra = np.ones(n, bool) if site_uplinks is None else t.roles != "site"
+        if site_uplinks is not None and not infra.any():
+            raise TerrestrialError("site_uplinks needs gateways, pops or clouds to link sites to")
+        idx = np.nonzero(infra)[0]
+        sub = dist[np.ix_(idx, idx)]
+        if k is None:
+            chosen[np.ix_(idx, idx)] = np.isfinite(sub)
+        elif idx.size > 1:
+            nearest = np.argsort(sub, axis=1, kind="stable")[:, : min(int(k), idx.size - 1)]
+            chosen[np.repeat(idx, nearest.shape[1]), idx[nearest.ravel()]] = True
+        if site_uplinks is not None:
+            for s in np.nonzero(~infra)[0]:
+                near = idx[np.argsort(dist[s, idx], kind="stable")[: int(site_uplinks)]]
+                chosen[s, near] = True
+        chosen |= chosen.T
+        i, j = np.nonzero(np.triu(chosen, 1))
+        d = dist[i, j]
         names = t.nodes.names
         kind = np.where(d <= access_max_km, "access", "backbone")
         length = d * stretch
         return cls(t.nodes, t.roles, i.astype(np.int64), j.astype(np.int64),
-                   np.array([f"{names[a]}--{names[b]}" for a, b in zip(i, j)]), length,
+                   np.array([f"{names[a]}--{names[b]}" for a, b in zip(i, j)], dtype=str), length,
                    fiber_latency_ms(length, refractive_index), kind, t.refractive_index, t.stretch)
 
     def link(self, a: str, b: str, *, length_km: float | None = None,

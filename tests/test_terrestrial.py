@@ -154,3 +154,19 @@ def test_shipped_tables_have_sources_and_sane_places():
         leolat.cloud_regions(region="eu-central-9")
     with pytest.raises(TerrestrialError, match="no gateway has country 'XX'"):
         leolat.gateways(country="XX")
+
+
+def test_site_uplinks_keep_offices_at_the_edge():
+    rng = np.random.default_rng(3)
+    offices = Sites([f"o{i}" for i in range(6)], rng.uniform(-40, 40, 6), rng.uniform(-40, 40, 6))
+    pops = Sites([f"p{i}" for i in range(5)], rng.uniform(-40, 40, 5), rng.uniform(-40, 40, 5))
+    t = Terrestrial.mesh(sites=offices, pops=pops, site_uplinks=2)
+    roles = t.roles
+    site_links = (roles[t.link_a] == "site") | (roles[t.link_b] == "site")
+    assert not np.any((roles[t.link_a] == "site") & (roles[t.link_b] == "site"))
+    assert site_links.sum() == 6 * 2 and (~site_links).sum() == 5 * 4 // 2
+    for o in range(6):  # each office to its two nearest PoPs
+        d = [_geod_km(offices.lat_deg[o], offices.lon_deg[o], pops.lat_deg[p], pops.lon_deg[p])
+             for p in range(5)]
+        linked = {int(b) - 6 for a, b in zip(t.link_a, t.link_b) if a == o}
+        assert linked == set(np.argsort(d)[:2].tolist())

@@ -328,6 +328,65 @@ def dijkstra_buckets(indptr, indices, weights, n_sats, source, relay, width, n_b
 
 
 @jit
+def _is_relay(v, n_sats, relay):
+    return v < n_sats or relay[v - n_sats]
+
+
+@jit
+def relay_components(n_nodes, n_sats, relay, ea, eb, n_edges, comp):
+    """Connected-component label per node over the edges whose two ends both forward
+    traffic (satellites, relaying ground nodes); union-find with path halving."""
+    for v in range(n_nodes):
+        comp[v] = v
+    for i in range(n_edges):
+        a = ea[i]
+        b = eb[i]
+        if not (_is_relay(a, n_sats, relay) and _is_relay(b, n_sats, relay)):
+            continue
+        while comp[a] != a:
+            comp[a] = comp[comp[a]]
+            a = comp[a]
+        while comp[b] != b:
+            comp[b] = comp[comp[b]]
+            b = comp[b]
+        if a != b:
+            comp[max(a, b)] = min(a, b)
+    for v in range(n_nodes):
+        r = v
+        while comp[r] != r:
+            r = comp[r]
+        comp[v] = r
+
+
+@jit
+def mark_reach(src, n_sats, relay, indptr, indices, comp, stamp, comp_mark, adj_mark):
+    """Mark what ``src`` can reach: the components of its relaying neighbours (or its
+    own, if it relays) in ``comp_mark``, its direct neighbours in ``adj_mark``."""
+    if _is_relay(src, n_sats, relay):
+        comp_mark[comp[src]] = stamp
+    for e in range(indptr[src], indptr[src + 1]):
+        x = indices[e]
+        adj_mark[x] = stamp
+        if _is_relay(x, n_sats, relay):
+            comp_mark[comp[x]] = stamp
+
+
+@jit
+def can_reach(dst, n_sats, relay, indptr, indices, comp, stamp, comp_mark, adj_mark):
+    """Whether a path from the source marked with ``stamp`` to ``dst`` exists under the
+    rule that only satellites and relaying ground nodes forward traffic (exact)."""
+    if adj_mark[dst] == stamp:
+        return True
+    if _is_relay(dst, n_sats, relay):
+        return comp_mark[comp[dst]] == stamp
+    for e in range(indptr[dst], indptr[dst + 1]):
+        y = indices[e]
+        if _is_relay(y, n_sats, relay) and comp_mark[comp[y]] == stamp:
+            return True
+    return False
+
+
+@jit
 def switch_state(t, gsl_ok, off_item, off_t0, off_t1, gs_on, fib_on):
     """Per-step enable masks: every fiber link on, GSLs where ``gsl_ok``, then each
     outage ``off_item`` (a fiber link index, or n_fib + ground node for a GSL outage)
@@ -393,6 +452,10 @@ def route_steps(r_itrf, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km, 
         pred_edge = np.empty(n_nodes, dtype=np.int64)
         targets = np.zeros(n_nodes, dtype=np.bool_)
         settled = np.empty(n_nodes, dtype=np.bool_)
+        comp = np.empty(n_nodes, dtype=np.int64)
+        comp_mark = np.full(n_nodes, -1, dtype=np.int64)
+        adj_mark = np.full(n_nodes, -1, dtype=np.int64)
+        stamp = 0
         for t in range(t_lo, t_hi):
             r = r_itrf[t]
             switch_state(t + t_offset, gsl_ok, off_item, off_t0, off_t1, gs_on, fib_on)
@@ -404,6 +467,9 @@ def route_steps(r_itrf, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km, 
             weights = np.empty(2 * m)
             kinds = np.empty(2 * m, dtype=np.int8)
             build_csr(n_nodes, ea, eb, elen, ekind, m, indptr, indices, weights, kinds)
+            # Unreachable targets (no chain of forwarding nodes leads there) are not
+            # waited for: the search stops early, and sources with none left skip it.
+            relay_components(n_nodes, n_sats, relay, ea, eb, m, comp)
             heap_d = np.empty(2 * m + 1)
             heap_v = np.empty(2 * m + 1, dtype=np.int64)
             # Bucket queue when every edge has a usable length; binary heap otherwise.
@@ -421,24 +487,29 @@ def route_steps(r_itrf, gs, isl_a, isl_b, isl_cross, max_isl_km, min_radius_km, 
             for k in range(sources.shape[0]):
                 src = n_sats + sources[k]
                 lo, hi = pairs_ptr[k], pairs_ptr[k + 1]
+                stamp += 1
+                mark_reach(src, n_sats, relay, indptr, indices, comp, stamp, comp_mark, adj_mark)
                 n_t = 0
                 for q in range(lo, hi):
                     node = n_sats + pair_dst[pairs_of_source[q]]
                     if not targets[node]:
                         targets[node] = True
-                        n_t += 1
-                if use_buckets:
+                        if can_reach(node, n_sats, relay, indptr, indices, comp, stamp, comp_mark,
+                                     adj_mark):
+                            n_t += 1
+                # With no target reachable, no search: the pairs below are unreachable.
+                if n_t > 0 and use_buckets:
                     dijkstra_buckets(indptr, indices, weights, n_sats, src, relay, width, n_buckets,
                                      dist, pred, pred_edge, settled, head, entry_node, entry_next,
                                      targets, n_t)
-                else:
+                elif n_t > 0:
                     dijkstra(indptr, indices, weights, n_sats, src, relay, dist, pred, pred_edge,
                              heap_d, heap_v, targets, n_t)
                 for q in range(lo, hi):
                     p = pairs_of_source[q]
                     dst = n_sats + pair_dst[p]
                     targets[dst] = False
-                    if not dist[dst] < np.inf:
+                    if n_t == 0 or not dist[dst] < np.inf:
                         dist_km[t, p] = np.nan
                         fiber_km[t, p] = np.nan
                         hops[t, p] = -1
