@@ -42,7 +42,7 @@ def _hand_graph(c, t, policy, net, r):
     g = nx.MultiGraph()
     n_sats = len(c)
     g.add_nodes_from(range(n_sats + len(t.nodes)))
-    for a, b, cross in zip(net.isl_a, net.isl_b, net.isl_cross):
+    for a, b in zip(net.isl_a, net.isl_b):  # no latitude cutoff in this policy
         d = r[b] - r[a]
         dist = float(np.linalg.norm(d))
         s = np.clip(-np.dot(r[a], d) / dist**2, 0, 1)
