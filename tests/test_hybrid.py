@@ -287,3 +287,40 @@ def test_geo_bent_pipe_geometry():
     # GEO is below 10° everywhere beyond about 71.4° latitude.
     polar = Sites(["p", "q"], [78.0, 0.0], [0.0, 0.0])
     assert np.isnan(leolat.geo_bent_pipe_rtt_ms(polar[[0]], polar[[1]])[0][0])
+
+
+def test_hybrid_snapshot_holds_fiber_and_roles(africa):
+    net, times, _ = africa
+    snap = net.snapshot(times[0])
+    n_sats = len(net.constellation)
+    kinds = set(snap.edge_kind)
+    assert {"isl", "gsl", "fiber", "access"} <= kinds
+    assert set(snap.node_kind[n_sats:]) == {"site", "gateway", "pop", "cloud"}
+    # Every fiber link appears in both directions with its light-travel length.
+    fiber = np.isin(snap.edge_kind, ["fiber", "access"])
+    assert fiber.sum() == 2 * net.terrestrial.n_links
+    assert np.isclose(np.sort(snap.length_km[fiber])[::2],
+                      np.sort(net.terrestrial.latency_ms * C_KM_MS)).all()
+    # No GSL ends at a PoP or a cloud region.
+    src = np.repeat(np.arange(snap.n_nodes), np.diff(snap.indptr))
+    gsl = snap.edge_kind == "gsl"
+    ends = np.concatenate([src[gsl], snap.indices[gsl]])
+    assert not np.isin(snap.node_kind[ends], ["pop", "cloud"]).any()
+
+
+def test_hybrid_results_do_not_depend_on_the_thread_count(africa):
+    import numba
+
+    net, times, pairs = africa
+    sc = Scenario("x").cut_fiber("SEACOM", start="2026-11-24T00:03Z").fail_plane(2)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = run_scenario(net, times, pairs, sc)
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        many = run_scenario(net, times, pairs, sc)
+    finally:
+        numba.set_num_threads(before)
+    for k in ("rtt_ms", "leo_only_rtt_ms", "fiber_only_rtt_ms", "normal_rtt_ms"):
+        np.testing.assert_array_equal(one[k].values, many[k].values)
+    assert np.array_equal(one.medium.values, many.medium.values)
