@@ -33,6 +33,7 @@ from ._kernels import sgp4 as _ksgp4
 from ._kernels import sgp4_approx as _kapprox
 from .constants import JD_SGP4_EPOCH0
 from .eop import earth_orientation
+from . import progress as _progress
 from .errors import LeolatError, MemoryBudgetError
 from .frames import ecef_to_geodetic
 from .time import TimeGrid
@@ -116,6 +117,26 @@ class Ephemeris:
     def valid(self) -> np.ndarray:
         """Boolean (n_times, n_sats): True where SGP4 succeeded."""
         return self.error == 0
+
+    def to_dataset(self):
+        """The Earth-fixed positions as an ``xarray.Dataset`` (time, satellite): ``r_itrf_km``
+        (with an ``xyz`` axis), geodetic ``lat_deg``, ``lon_deg``, ``alt_km`` and the SGP4
+        ``error`` code; satellite names and catalogue numbers as coordinates."""
+        import xarray as xr
+
+        lat, lon, alt = self.subpoints()
+        ds = xr.Dataset(
+            {"r_itrf_km": (("time", "satellite", "xyz"), self.r_itrf_km),
+             "lat_deg": (("time", "satellite"), lat), "lon_deg": (("time", "satellite"), lon),
+             "alt_km": (("time", "satellite"), alt), "error": (("time", "satellite"), self.error)},
+            coords={"time": self.times.utc, "satellite": self.names, "satnum": ("satellite", self.satnum),
+                    "xyz": ["x", "y", "z"]},
+            attrs={"frame": "ITRF (TEME rotated by GMST 1982" + (
+                " with polar motion)" if self.polar_motion else ")")})
+        for k, u in (("r_itrf_km", "km"), ("lat_deg", "degree_north"), ("lon_deg", "degree_east"),
+                     ("alt_km", "km")):
+            ds[k].attrs["units"] = u
+        return ds
 
     def subpoints(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Sub-satellite points on WGS84.
@@ -372,8 +393,12 @@ def propagate_chunks(constellation, times, *, memory_budget_mb: float = DEFAULT_
             f"select fewer satellites")
     if max_chunk_times is not None:
         chunk = max(1, min(chunk, int(max_chunk_times)))
-    for sub in times.chunks(chunk):
-        yield propagate(constellation, sub, memory_budget_mb=memory_budget_mb, **kwargs)
+    if _progress.is_enabled():  # about 50 updates for a bar
+        chunk = max(1, min(chunk, -(-len(times) // 50)))
+    with _progress.bar(len(times), f"{len(constellation):,} satellites") as bar:
+        for sub in times.chunks(chunk):
+            yield propagate(constellation, sub, memory_budget_mb=memory_budget_mb, **kwargs)
+            bar.update(len(sub))
 
 
 

@@ -74,7 +74,11 @@ class Visibility:
 
 
 def _check_min_elevation(min_elevation_deg: float) -> float:
-    m = float(min_elevation_deg)
+    try:
+        m = float(min_elevation_deg)
+    except (TypeError, ValueError):
+        raise LeolatError(f"min_elevation_deg must be a number of degrees, got "
+                          f"{type(min_elevation_deg).__name__} (times go in times=...)") from None
     if not -90.0 <= m < 90.0:
         raise LeolatError(f"min_elevation_deg must lie in [-90, 90), got {min_elevation_deg!r}")
     return m
