@@ -24,6 +24,9 @@ from .network import Network, latency_summary
 from .passes import passes
 from .presets import presets
 from .propagate import Ephemeris
+from .results import ResultFormatError, provenance, read_result, write_result
+from .czml import write_czml
+from .study import StudyError, load_study, read_study, run_study
 from .scenario import Outage, Scenario, ScenarioError
 from .shells import ShellParameters
 from .sites import SiteError, Sites
@@ -89,5 +92,14 @@ __all__ = [
     "ElementSetWarning",
     "EarthOrientationWarning",
     "data_path",
+    "write_result",
+    "read_result",
+    "provenance",
+    "ResultFormatError",
+    "write_czml",
+    "load_study",
+    "run_study",
+    "read_study",
+    "StudyError",
     "__version__",
 ]

@@ -272,8 +272,8 @@ def _cmd_coverage(args) -> int:
     if args.grid:
         s = coverage_summary(ds)
         print(f"{len(targets):,} grid points ({args.grid:g}°), area-weighted:")
-        for name in s.data_vars:
-            print(f"  {name:<28} {float(s[name]):10.2f}")
+        for name, value in s.items():
+            print(f"  {name:<28} {float(value):10.2f}")
     else:
         cols = ["mean_visible", "min_visible", "max_visible", "percent_covered", "n_gaps",
                 "max_gap_s", "mean_revisit_s"]
@@ -505,10 +505,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_outputs(args):
+    """Refuse a bad --out or --plot before the work, not after it."""
+    from .results import FORMATS
+
+    out = getattr(args, "out", None)
+    if out and args.func is not _cmd_czml and Path(out).suffix.lower() not in FORMATS:
+        raise LeolatError(f"--out {out}: unknown result format {Path(out).suffix!r}; use one of "
+                          f"{', '.join(FORMATS)}")
+    plot = getattr(args, "plot", None)
+    if plot and Path(plot).suffix.lower() not in (".png", ".pdf", ".svg"):
+        raise LeolatError(f"--plot {plot}: use a .png, .pdf or .svg file name")
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _check_outputs(args)
         with progress.enabled(not getattr(args, "no_progress", False)):
             return args.func(args)
     except (LeolatError, OSError) as exc:

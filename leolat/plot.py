@@ -76,9 +76,9 @@ def rtt_timeseries(ds, pair=None, *, ax=None, save=None):
     t = one["time"].values
     ax.plot(t, one["rtt_ms"], color="C0", lw=1.3, label="RTT")
     if "fiber_only_rtt_ms" in one:
-        ax.plot(t, one["fiber_only_rtt_ms"], color="C2", ls="--", lw=1, label="fiber only")
+        ax.plot(t, one["fiber_only_rtt_ms"], color="C2", ls="--", lw=1.5, label="fiber only")
     elif "fiber_rtt_ms" in one:
-        ax.axhline(float(one["fiber_rtt_ms"]), color="C2", ls="--", lw=1,
+        ax.axhline(float(one["fiber_rtt_ms"]), color="C2", ls="--", lw=1.5,
                    label=f"fiber estimate (stretch {ds.attrs.get('fiber_stretch', '?')})")
     ax.axhline(float(one["vacuum_rtt_ms"]), color="k", ls=":", lw=1, label="vacuum bound")
     if "path_change" in one:

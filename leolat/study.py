@@ -206,7 +206,7 @@ def compute_chunk(chunk: Chunk, base: Path):
         table = pd.DataFrame({"time": np.repeat(times.utc, len(sites)),
                               "site": np.tile(sites.names.astype(str), len(times)),
                               "n_visible": vis.counts.ravel().astype(np.int32)})
-    for key in ("constellation", "site_set", "policy"):
+    for key in ("policy", "site_set", "constellation"):
         table.insert(0, key, getattr(chunk, key))
     table.insert(0, "chunk", chunk.id)
     return table
@@ -242,7 +242,9 @@ def run_chunk(chunk_fields: dict, base: str, out: str, fmt: str) -> tuple[str, f
 def _to_zarr(table, path: Path):
     import xarray as xr
 
-    ds = xr.Dataset({c: ("row", table[c].to_numpy()) for c in table.columns})
+    ds = xr.Dataset({c: ("row", table[c].to_numpy()) for c in table.columns},
+                    attrs={"columns": list(table.columns),
+                           "dtypes": [str(t) for t in table.dtypes]})
     ds.to_zarr(path, mode="w", zarr_format=2, consolidated=False)
 
 
@@ -376,8 +378,9 @@ def read_study(study) -> dict:
             else:
                 import xarray as xr
 
-                parts.append(xr.open_zarr(p, consolidated=False).load().to_dataframe()
-                             .reset_index(drop=True))
+                ds = xr.open_zarr(p, consolidated=False).load()
+                t = ds.to_dataframe().reset_index(drop=True)[list(ds.attrs["columns"])]
+                parts.append(t.astype(dict(zip(ds.attrs["columns"], ds.attrs["dtypes"]))))
         if parts:
             out[metric] = pd.concat(parts, ignore_index=True)
     return out

@@ -1,0 +1,169 @@
+"""Batch studies, run for real: in process, on a local Dask cluster with a worker killed
+mid-study, and as a command killed and resumed."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from leolat.study import StudyError, load_study, read_study, run_study
+
+STUDY = """
+[study]
+name = "t"
+output = "{out}"
+format = "{fmt}"
+metrics = ["latency", "coverage"]
+
+[[constellations]]
+name = "shell1"
+source = "starlink-gen1-shell1"
+
+[[site_sets]]
+name = "three"
+sites = "London;New York City;Tokyo"
+pairs = "London, GB->New York City, US;London, GB->Tokyo, JP"
+
+[[windows]]
+name = "w"
+start = "2026-01-01T00:00:00Z"
+duration_s = {duration}
+step_s = 20
+chunk_s = 120
+
+[[policies]]
+name = "el25"
+min_elevation_deg = 25
+"""
+
+
+def _study(tmp_path, out="out", fmt="parquet", duration=1200):
+    path = tmp_path / f"{out}.toml"
+    path.write_text(STUDY.format(out=out, fmt=fmt, duration=duration))
+    return path
+
+
+def _same(a, b):
+    assert a.keys() == b.keys() == {"latency", "coverage"}
+    for k in a:
+        pd.testing.assert_frame_equal(a[k], b[k])
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ref")
+    run = run_study(_study(tmp, duration=2400))
+    assert len(run.computed) == len(run.study) == 40 and not run.skipped
+    return read_study(run.study)
+
+
+def test_study_chunks_and_tables(tmp_path, reference):
+    study = load_study(_study(tmp_path, duration=2400))
+    assert len(study) == 20 * 2  # 20 slices of 120 s × 2 metrics
+    lat, cov = reference["latency"], reference["coverage"]
+    assert len(lat) == 120 * 2 and len(cov) == 120 * 3
+    assert lat["rtt_ms"].between(30, 200).all()
+    assert (cov["n_visible"] > 0).all()
+    assert list(lat["time"].iloc[:2]) == [pd.Timestamp("2026-01-01T00:00:00")] * 2
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "zarr"])
+def test_zarr_and_parquet_hold_the_same(tmp_path, fmt):
+    run = run_study(_study(tmp_path, out=f"o_{fmt}", fmt=fmt, duration=240))
+    tables = read_study(run.study)
+    ref = read_study(run_study(_study(tmp_path, out="o_ref", duration=240)).study)
+    _same(tables, ref)
+
+
+def test_local_cluster_with_a_worker_killed_mid_study(tmp_path, reference):
+    from dask.distributed import Client, LocalCluster
+
+    path = _study(tmp_path, duration=2400)
+    study = load_study(path)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"})
+    client = Client(cluster)
+    result, error = {}, []
+
+    def go():
+        try:
+            result["run"] = run_study(study, scheduler=cluster.scheduler_address)
+        except Exception as exc:  # surfaced below
+            error.append(exc)
+
+    try:
+        pids = list(client.run(os.getpid).values())
+        thread = threading.Thread(target=go)
+        thread.start()
+        files = lambda: list((study.output).rglob("*.parquet"))  # noqa: E731
+        deadline = time.time() + 120
+        while not files() and time.time() < deadline:
+            time.sleep(0.05)
+        done_at_kill = len(files())
+        os.kill(pids[0], signal.SIGKILL)
+        thread.join(timeout=300)
+        assert not error, error
+        assert 0 < done_at_kill < len(study), "the kill must land mid-study"
+        assert len(files()) == len(study)
+        _same(read_study(study), reference)
+    finally:
+        client.close()
+        cluster.close()
+
+
+def test_killed_study_command_resumes_without_recomputing(tmp_path, reference):
+    path = _study(tmp_path, duration=2400)
+    study = load_study(path)
+    proc = subprocess.Popen([sys.executable, "-m", "leolat", "--no-progress", "study", "run",
+                             str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    files = lambda: sorted(study.output.rglob("*.parquet"))  # noqa: E731
+    deadline = time.time() + 120
+    while len(files()) < 5 and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in files()}
+    assert 5 <= len(before) < len(study), "the kill must land mid-study"
+    for p in before:  # what is there is whole
+        pd.read_parquet(p)
+    with pytest.raises(StudyError, match="already holds results"):
+        run_study(study)
+    run = run_study(study, resume=True)
+    assert set(run.skipped) == {p.stem for p in before}
+    assert set(run.computed) == {c.id for c in study.chunks} - set(run.skipped)
+    for p, stamp in before.items():  # nothing done was rewritten
+        assert (p.stat().st_ino, p.stat().st_mtime_ns) == stamp
+    assert not list(study.output.rglob(".tmp-*"))
+    _same(read_study(study), reference)
+    again = run_study(study, resume=True)
+    assert again.computed == [] and len(again.skipped) == len(study)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda s: s.replace('duration_s = 240', 'duration_s = "long"'), "'duration_s' must be a number"),
+    (lambda s: s.replace('min_elevation_deg = 25', 'min_elevation = 25'), "unknown key 'min_elevation'"),
+    (lambda s: s.replace('min_elevation_deg = 25', 'min_elevation_deg = 95'), "min_elevation_deg must lie"),
+    (lambda s: s.replace('[[windows]]', '[[windws]]'), "no [[windows]] entries"),
+    (lambda s: s.replace('metrics = ["latency", "coverage"]', 'metrics = ["throughput"]'), "metrics must be"),
+    (lambda s: s.replace('name = "w"', 'name = "w'), "line"),
+    (lambda s: s.replace('format = "parquet"', 'format = "hdf5"'), "format must be one of"),
+])
+def test_study_file_errors_say_where(tmp_path, edit, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(edit(STUDY.format(out="o", fmt="parquet", duration=240)))
+    with pytest.raises(StudyError) as exc:
+        load_study(path)
+    assert message in str(exc.value) and "bad.toml" in str(exc.value)
+
+
+def test_run_refuses_contradictions(tmp_path):
+    with pytest.raises(StudyError, match="not both"):
+        run_study(_study(tmp_path, duration=240), workers=2, scheduler="tcp://x:1")
+    with pytest.raises(StudyError, match="file not found"):
+        load_study(Path(tmp_path) / "none.toml")
