@@ -1,7 +1,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-import xarray as xr
 
 import leolat
 from leolat.results import ResultFormatError, read_result, write_result
