@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 
-from . import coverage, hybrid, kernels, network, propagate, visibility
+from . import coverage, hybrid, kernels, network, propagate, study, visibility
 
 SUITES = {"propagate": propagate, "kernels": kernels, "visibility": visibility,
-          "network": network, "coverage": coverage, "hybrid": hybrid}
+          "network": network, "coverage": coverage, "hybrid": hybrid,
+          "study": study}
 
 
 def main(argv=None) -> None:
@@ -21,7 +22,7 @@ def main(argv=None) -> None:
     parser.add_argument("--sats", type=int, default=1584, help="propagate: satellites (default 1584)")
     parser.add_argument("--times", type=int, default=1000, help="propagate: time steps (default 1000)")
     parser.add_argument("--scale", type=float, default=1.0,
-                        help="kernels, visibility, network, coverage, hybrid: fraction of each workload's time span "
+                        help="kernels, visibility, network, coverage, hybrid, study: fraction of each workload's time span "
                              "(default 1.0)")
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (best is kept)")
     parser.add_argument("--out", default="benchmarks/results", help="folder for JSON results ('' for none)")
