@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import time
 import tomllib
@@ -118,6 +119,10 @@ def load_study(path) -> Study:
         if not items:
             raise StudyError(f"{path}: no [[{section}]] entries")
         names = [str(it.get("name", k)) for k, it in enumerate(items)]
+        for n in names:  # names become file names
+            if not re.fullmatch(r"[A-Za-z0-9_.-]+", n) or n.startswith("."):
+                raise StudyError(f"{path}: [[{section}]] name {n!r}: use letters, digits, '_', '-' "
+                                 f"and '.' (names become file names)")
         if len(set(names)) != len(names):
             raise StudyError(f"{path}: [[{section}]] names must be unique, got {names}")
         return list(zip(names, items))

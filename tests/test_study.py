@@ -153,6 +153,7 @@ def test_killed_study_command_resumes_without_recomputing(tmp_path, reference):
     (lambda s: s.replace('metrics = ["latency", "coverage"]', 'metrics = ["throughput"]'), "metrics must be"),
     (lambda s: s.replace('name = "w"', 'name = "w'), "line"),
     (lambda s: s.replace('format = "parquet"', 'format = "hdf5"'), "format must be one of"),
+    (lambda s: s.replace('name = "three"', 'name = "../three"'), "names become file names"),
 ])
 def test_study_file_errors_say_where(tmp_path, edit, message):
     path = tmp_path / "bad.toml"
