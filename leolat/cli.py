@@ -20,19 +20,18 @@ import numpy as np
 from . import __version__
 from . import progress
 from ._data import data_path
-from .constellation import Constellation
 from .errors import LeolatError
 from .presets import presets
 from .sites import Sites
+from .specs import DEFAULT_SITES, load_constellation, load_sites
 from .time import TimeGrid
 
-__all__ = ["main", "load_constellation", "load_sites"]
+__all__ = ["main"]
 
 DEFAULT_CONSTELLATION = "starlink-gen1-shell1"
 DEFAULT_START = "2026-01-01T00:00:00Z"
 DEFAULT_DURATION_S = 3600.0
 DEFAULT_STEP_S = 10.0
-DEFAULT_SITES = "default"
 # The main job's pairs, among the shipped default sites.
 DEFAULT_PAIRS = [("London, GB", "New York City, US"), ("London, GB", "Singapore, SG"),
                  ("Frankfurt am Main, DE", "Johannesburg, ZA"), ("Tokyo, JP", "Sydney, AU"),
@@ -56,31 +55,7 @@ examples:
 """
 
 
-# ----------------------------------------------------------------- shared loaders
-def load_constellation(spec: str) -> Constellation:
-    """A preset name or a TLE/OMM file path."""
-    path = Path(spec)
-    if path.exists():
-        if path.suffix.lower() in (".csv", ".xml", ".json"):
-            return Constellation.from_omm(path)
-        return Constellation.from_tle(path)
-    return Constellation.preset(spec)
-
-
-def load_sites(spec: str) -> Sites:
-    """``default`` (the shipped ten cities), a CSV file, or city names separated by ``;``
-    (``"London;Paris, FR"``: a comma picks the country)."""
-    if spec == DEFAULT_SITES:
-        return Sites.from_csv(data_path("sites_default.csv"))
-    path = Path(spec)
-    if path.suffix.lower() == ".csv" or path.exists():
-        return Sites.from_csv(path)
-    names = [n.strip() for n in spec.split(";") if n.strip()]
-    if not names:
-        raise LeolatError(f"--sites: no site names in {spec!r}")
-    return Sites.from_cities(names)
-
-
+# ----------------------------------------------------------------- shared helpers
 def _times(args) -> TimeGrid:
     return TimeGrid.from_utc(args.start, args.duration, args.step)
 

@@ -20,6 +20,7 @@ __all__ = ["geo_bent_pipe_rtt_ms", "GEO_SLOT_STEP_DEG"]
 # Without given slots, GEO satellites are tried every half degree of longitude: the
 # result is then the best-placed GEO satellite (a lower bound for any real one).
 GEO_SLOT_STEP_DEG = 0.5
+_PAIR_BLOCK = 4096
 
 
 def geo_bent_pipe_rtt_ms(a: Sites, b: Sites, longitudes_deg=None, *,
@@ -56,20 +57,24 @@ def geo_bent_pipe_rtt_ms(a: Sites, b: Sites, longitudes_deg=None, *,
     lam = np.radians(lon)
     g = np.stack([GEO_RADIUS_KM * np.cos(lam), GEO_RADIUS_KM * np.sin(lam), np.zeros_like(lam)], -1)
     sin_min = np.sin(np.radians(min_elevation_deg))
-
-    def leg(sites):
-        f = site_frames(sites)
-        up = np.stack([f[:, 4] * f[:, 6], f[:, 4] * f[:, 5], f[:, 3]], -1)
-        d = g[None, :, :] - f[:, None, :3]                      # (n, n_slots, 3)
-        rng = np.linalg.norm(d, axis=-1)
-        ok = np.einsum("nk,nsk->ns", up, d) >= sin_min * rng
-        return rng, ok
-
-    ra, oka = leg(a)
-    rb, okb = leg(b)
-    total = np.where(oka & okb, ra + rb, np.inf)
-    best = np.argmin(total, axis=1)
-    km = total[np.arange(len(a)), best]
+    # Each end's range to every slot depends on the place only: compute it once per distinct
+    # place, then combine pair by pair in blocks (memory: block × slots, not pairs × slots).
+    both = Sites.concat(a, b)
+    coords = np.column_stack([both.lat_deg, both.lon_deg, both.alt_m])
+    uniq, inverse = np.unique(coords, axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    f = site_frames(Sites(np.arange(len(uniq)).astype(str), uniq[:, 0], uniq[:, 1], uniq[:, 2]))
+    up = np.stack([f[:, 4] * f[:, 6], f[:, 4] * f[:, 5], f[:, 3]], -1)
+    d = g[None, :, :] - f[:, None, :3]                          # (n_places, n_slots, 3)
+    rng = np.linalg.norm(d, axis=-1)
+    leg = np.where(np.einsum("nk,nsk->ns", up, d) >= sin_min * rng, rng, np.inf)
+    ia, ib = inverse[: len(a)], inverse[len(a):]
+    km = np.empty(len(a))
+    best = np.empty(len(a), dtype=np.intp)
+    for lo in range(0, len(a), _PAIR_BLOCK):
+        total = leg[ia[lo:lo + _PAIR_BLOCK]] + leg[ib[lo:lo + _PAIR_BLOCK]]
+        best[lo:lo + _PAIR_BLOCK] = np.argmin(total, axis=1)
+        km[lo:lo + _PAIR_BLOCK] = total[np.arange(total.shape[0]), best[lo:lo + _PAIR_BLOCK]]
     found = np.isfinite(km)
     rtt = np.where(found, 2.0 * km / SPEED_OF_LIGHT_KM_S * 1e3, np.nan)
     return rtt, np.where(found, lon[best], np.nan)

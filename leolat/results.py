@@ -25,6 +25,7 @@ __all__ = ["write_result", "read_result", "provenance", "FORMATS"]
 FORMATS = {".nc": "netcdf", ".zarr": "zarr", ".parquet": "parquet", ".csv": "csv"}
 _DEPENDENCIES = ("numpy", "numba", "sgp4", "skyfield", "astropy", "xarray", "pandas", "pyproj")
 _CSV_META = "# leolat-metadata: "
+_WRITE_FACTS = ("created_utc", "command_line", "leolat_version")
 
 
 class ResultFormatError(LeolatError):
@@ -92,8 +93,9 @@ def write_result(result, path, *, command=None, constellation=None) -> Path:
     meta = provenance(command=command, constellation=constellation)
     if isinstance(result, xr.Dataset):
         ds = result.copy()
-        ds.attrs = {**ds.attrs, **{k: v for k, v in meta.items() if k not in ds.attrs or k in (
-            "created_utc", "command_line", "leolat_version")}}
+        # The Dataset's own attributes (policy, constellation) win over the generic ones,
+        # except the facts of this write.
+        ds.attrs = {**meta, **ds.attrs, **{k: meta[k] for k in _WRITE_FACTS if k in meta}}
         table = None
     elif isinstance(result, pd.DataFrame):
         ds, table = None, result.copy()

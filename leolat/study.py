@@ -183,7 +183,7 @@ def compute_chunk(chunk: Chunk, base: Path):
     """The tidy table of one chunk (a pandas DataFrame)."""
     import pandas as pd
 
-    from .cli import load_constellation, load_sites
+    from .specs import load_constellation, load_sites
     from .time import TimeGrid
 
     constellation = load_constellation(_resolve(chunk.constellation_source, base))
