@@ -307,16 +307,14 @@ def _cmd_failover(args) -> int:
             "geo_rtt_ms", "vacuum_rtt_ms"]
     print(f"{wan!r}; routing {args.routing}; {failure.describe()}")
     _print_table(table[cols].set_index(["scenario", "pair"]), "{:.1f}")
+    wants_ds = args.plot or (args.out and Path(args.out).suffix.lower() in (".nc", ".zarr"))
+    ds = run_scenario(net, times, pairs, scenarios[-1], routing=args.routing) if wants_ds else None
     if args.out:
-        if Path(args.out).suffix.lower() in (".nc", ".zarr"):
-            _write(run_scenario(net, times, pairs, scenarios[-1], routing=args.routing), args,
-                   constellation)
-        else:
-            _write(table, args, constellation)
+        _write(ds if Path(args.out).suffix.lower() in (".nc", ".zarr") else table, args,
+               constellation)
     if args.plot:
         from .plot import rtt_timeseries
 
-        ds = run_scenario(net, times, pairs, scenarios[-1], routing=args.routing)
         _plot(rtt_timeseries, ds, 0, args=args)
     return 0
 

@@ -25,8 +25,6 @@ from .time import TimeGrid
 
 __all__ = ["Network", "Snapshot", "latency_summary", "FIBER_REFRACTIVE_INDEX"]
 
-# Outage intervals without an end run to this step number.
-_FOREVER = np.iinfo(np.int64).max // 2
 _EDGE_KIND_NAMES = np.array(["isl", "gsl", "fiber", "access"])
 
 
@@ -283,7 +281,7 @@ class Network:
             k = np.nonzero(off)[0]
             item = np.concatenate([item, k])
             t0 = np.concatenate([t0, np.full(k.size, -1)])
-            t1 = np.concatenate([t1, np.full(k.size, _FOREVER)])
+            t1 = np.concatenate([t1, np.full(k.size, _kg.FOREVER)])
         isl_args = self._kernel_args()
         if not gsl:
             e = np.empty(0, np.int64)

@@ -18,12 +18,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ._kernels.graph import FOREVER
 from .errors import LeolatError
 from .time import TimeGrid, parse_utc
 
 __all__ = ["Scenario", "Outage", "ScenarioError"]
 
-_FOREVER = np.iinfo(np.int64).max // 2
 _KINDS = ("fiber", "gateway", "satellite", "plane")
 
 
@@ -188,7 +188,7 @@ def _steps(times: TimeGrid, start, end) -> tuple[int, int]:
     """Global step range [t0, t1) of the steps with start <= t < end."""
     ns = times.unix_ns
     t0 = -1 if start is None else int(np.searchsorted(ns, start.astype("datetime64[ns]").astype(np.int64)))
-    t1 = _FOREVER if end is None else int(np.searchsorted(ns, end.astype("datetime64[ns]").astype(np.int64)))
+    t1 = FOREVER if end is None else int(np.searchsorted(ns, end.astype("datetime64[ns]").astype(np.int64)))
     return t0, t1
 
 

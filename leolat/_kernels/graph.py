@@ -23,6 +23,8 @@ KIND_ISL, KIND_GSL, KIND_BACKBONE, KIND_ACCESS = 0, 1, 2, 3
 # Path media (the medium output): no path, fiber only, satellites only (plus access
 # tails), satellites and backbone fiber.
 MEDIUM_NONE, MEDIUM_FIBER, MEDIUM_LEO, MEDIUM_LEO_FIBER = -1, 0, 1, 2
+# End step of an outage without an end.
+FOREVER = np.iinfo(np.int64).max // 2
 
 
 @jit
