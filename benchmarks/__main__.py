@@ -22,8 +22,8 @@ def main(argv=None) -> None:
     parser.add_argument("--sats", type=int, default=1584, help="propagate: satellites (default 1584)")
     parser.add_argument("--times", type=int, default=1000, help="propagate: time steps (default 1000)")
     parser.add_argument("--scale", type=float, default=1.0,
-                        help="kernels, visibility, network, coverage, hybrid, study: fraction of each workload's time span "
-                             "(default 1.0)")
+                        help="kernels, visibility, network, coverage, hybrid, study: fraction of each "
+                             "workload's time span (default 1.0)")
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (best is kept)")
     parser.add_argument("--out", default="benchmarks/results", help="folder for JSON results ('' for none)")
     args = parser.parse_args(argv)

@@ -11,8 +11,8 @@ import time
 
 import numpy as np
 
-from leolat import Constellation, Sites, TimeGrid
-from leolat.coverage import coverage, coverage_summary, visible_counts
+from leolat import Constellation, Sites, TimeGrid, coverage, coverage_summary
+from leolat.geometry.coverage import visible_counts
 
 from ._harness import print_table, write_json
 from .visibility import numpy_counts
@@ -51,7 +51,7 @@ def run(args) -> dict:
                 f"at 60 s, min elevation 25°", rows,
                 [("name", "implementation", "s"), ("seconds", "s", ".1f"),
                  ("per_step_ms", "ms/step", ".1f"), ("ratio", "× numpy", ".1f")])
-    s = coverage_summary(ds)
+    s = coverage_summary(ds).iloc[0].to_dict()
     print(f"\ncounts identical to brute force on the subset: {same}; area-weighted coverage "
           f"{s['percent_covered_weighted']:.2f} %, mean visible {s['mean_visible_weighted']:.2f}")
     payload = {"rows": rows, "identical": same, "summary": s}

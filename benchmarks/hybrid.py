@@ -24,7 +24,7 @@ from scipy.sparse.csgraph import dijkstra
 
 import leolat
 from leolat import Constellation, LinkPolicy, Network, Scenario, Sites, Terrestrial, TimeGrid
-from leolat.constants import SPEED_OF_LIGHT_KM_S
+from leolat.base.constants import SPEED_OF_LIGHT_KM_S
 
 from ._harness import print_table, write_json
 

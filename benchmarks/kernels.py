@@ -117,7 +117,7 @@ def _peer_astroz(lines, grid):
     import astroz
 
     con = astroz.Constellation("\n".join(lines))
-    start = grid.utc[0].astype("datetime64[us]").item().replace(tzinfo=dt.timezone.utc)
+    start = grid.utc[0].astype("datetime64[us]").item().replace(tzinfo=dt.UTC)
     minutes = grid.offsets_s / 60.0
 
     def run():
@@ -130,7 +130,7 @@ def _peer_satkit(lines, grid):
     import satkit as sk
 
     tles = sk.TLE.from_lines(lines)
-    times = [sk.time.from_datetime(u.astype("datetime64[us]").item().replace(tzinfo=dt.timezone.utc))
+    times = [sk.time.from_datetime(u.astype("datetime64[us]").item().replace(tzinfo=dt.UTC))
              for u in grid.utc]
 
     def run():
@@ -157,8 +157,8 @@ def _peer_cysgp4(lines, grid):
 
 
 PEERS = {
-    "heyoka sgp4_propagator (Julian dates)": lambda l, g: _peer_heyoka(l, g),
-    "heyoka sgp4_propagator fast_math": lambda l, g: _peer_heyoka(l, g, fast_math=True),
+    "heyoka sgp4_propagator (Julian dates)": lambda lines, g: _peer_heyoka(lines, g),
+    "heyoka sgp4_propagator fast_math": lambda lines, g: _peer_heyoka(lines, g, fast_math=True),
     "astroz propagate (Zig SIMD)": _peer_astroz,
     "satkit sgp4": _peer_satkit,
     "cysgp4 propagate_many": _peer_cysgp4,

@@ -21,7 +21,7 @@ def skyfield_end_to_end(lines: list[str], grid: TimeGrid):
     from skyfield.framelib import itrs
 
     ts = load.timescale()
-    t = ts.from_datetimes([u.astype("datetime64[us]").item().replace(tzinfo=dt.timezone.utc)
+    t = ts.from_datetimes([u.astype("datetime64[us]").item().replace(tzinfo=dt.UTC)
                            for u in grid.utc])
     sats = [EarthSatellite(lines[2 * i], lines[2 * i + 1], ts=ts) for i in range(len(lines) // 2)]
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from leolat.study import load_study, read_study, run_study
+from leolat.app.study import load_study, read_study, run_study
 
 from ._harness import print_table, write_json
 

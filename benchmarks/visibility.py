@@ -13,8 +13,7 @@ import time
 
 import numpy as np
 
-from leolat import Constellation, Sites, TimeGrid
-from leolat.visibility import visible
+from leolat import Constellation, Sites, TimeGrid, visible
 
 from ._harness import print_table, write_json
 

@@ -3,43 +3,64 @@
 Element sets (TLE, OMM, Walker shells, presets) become a :class:`Constellation`;
 :meth:`Constellation.propagate` over a :class:`TimeGrid` gives an
 :class:`Ephemeris` of time-first arrays in TEME and ITRF; :class:`Sites` with
-:func:`look_angles`, :func:`visible` and :func:`passes` say what the ground sees.
+:func:`look_angles`, :func:`visible` and :func:`passes` say what the ground sees;
+:class:`Network` routes over ground, laser and fiber links.
+
+This module is the public facade: every name users import lives here, whatever
+subpackage implements it (see docs/design.md for the layers).
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version as _version
-
-from ._data import data_path
-from .constellation import Constellation
-from .errors import (EarthOrientationWarning, ElementSetError, ElementSetWarning, LeolatError,
-                     LeolatWarning, MemoryBudgetError, OMMError, PresetError, SelectionError,
-                     TimeGridError, TLEError)
-from .frames import ecef_to_geodetic, geodetic_to_ecef, teme_to_itrf
-from .coverage import CoverageError, coverage, coverage_by_latitude, coverage_summary
-from .links import LinkPolicy, PolicyError
-from .geo import geo_bent_pipe_rtt_ms
-from .hybrid import compare_scenarios, hybrid_latency, hybrid_summary, run_scenario
-from .network import Network, latency_summary
-from .passes import passes
-from .presets import presets
-from .propagate import Ephemeris
-from .results import ResultFormatError, provenance, read_result, write_result
-from .czml import write_czml
-from .study import StudyError, load_study, read_study, run_study
-from .scenario import Outage, Scenario, ScenarioError
-from .shells import ShellParameters
-from .sites import SiteError, Sites
-from .terrestrial import (Terrestrial, TerrestrialError, cloud_regions, fiber_latency_ms, gateways,
-                          geodesic_km)
-from .time import TimeGrid
-from .visibility import LookAngles, Visibility, look_angles, visible
-from .walker import ShellInfo
-
-try:
-    __version__ = _version("leolat")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+from .app.study import load_study, read_study, run_study
+from .base.data import data_path
+from .base.errors import (
+                          CoverageError,
+                          EarthOrientationWarning,
+                          ElementSetError,
+                          ElementSetWarning,
+                          LeolatError,
+                          LeolatWarning,
+                          MemoryBudgetError,
+                          OMMError,
+                          PolicyError,
+                          PresetError,
+                          ResultFormatError,
+                          ScenarioError,
+                          SelectionError,
+                          SiteError,
+                          StudyError,
+                          TerrestrialError,
+                          TimeGridError,
+                          TLEError,
+)
+from .base.version import __version__
+from .geometry.coverage import coverage
+from .geometry.coverage_summary import coverage_by_latitude, coverage_summary
+from .geometry.look_angles import LookAngles, look_angles
+from .geometry.passes import passes
+from .geometry.visibility import Visibility, visible
+from .ground.fiber import fiber_latency_ms, geodesic_km
+from .ground.sites import Sites
+from .ground.tables import cloud_regions, gateways
+from .ground.terrestrial import Terrestrial
+from .network.geo import geo_bent_pipe_rtt_ms
+from .network.hybrid import compare_scenarios, hybrid_latency, hybrid_summary, run_scenario
+from .network.links import LinkPolicy
+from .network.routes import Routes, RoutingVariant
+from .network.routing import Network
+from .network.scenario import Outage, Scenario
+from .network.summary import latency_summary
+from .orbits.constellation import Constellation
+from .orbits.ephemeris import Ephemeris
+from .orbits.presets import presets
+from .orbits.shells import ShellParameters
+from .orbits.walker import ShellInfo
+from .outputs import plot
+from .outputs.czml import write_czml
+from .outputs.results import provenance, read_result, write_result
+from .reference.frames import ecef_to_geodetic, geodetic_to_ecef, teme_to_itrf
+from .reference.time import TimeGrid
 
 __all__ = [
     "Constellation",
@@ -54,6 +75,8 @@ __all__ = [
     "CoverageError",
     "LinkPolicy",
     "Network",
+    "Routes",
+    "RoutingVariant",
     "latency_summary",
     "Terrestrial",
     "TerrestrialError",
@@ -101,5 +124,6 @@ __all__ = [
     "run_study",
     "read_study",
     "StudyError",
+    "plot",
     "__version__",
 ]

@@ -3,8 +3,8 @@ import pytest
 
 import leolat
 from leolat import Constellation, PresetError, SelectionError, TimeGrid
-from leolat.presets import preset_shells
-from leolat.walker import sgp4_mean_altitude_km
+from leolat.orbits.presets import preset_shells
+from leolat.orbits.walker import sgp4_mean_altitude_km
 
 
 def _orbit_mean_altitude_km(c: Constellation) -> np.ndarray:

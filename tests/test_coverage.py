@@ -3,10 +3,17 @@ import math
 import numpy as np
 import pytest
 
-from leolat import Constellation, Sites, TimeGrid
-from leolat.coverage import (CoverageError, coverage, coverage_by_latitude, coverage_summary,
-                             visible_counts)
-from leolat.visibility import visible
+from leolat import (
+    Constellation,
+    CoverageError,
+    Sites,
+    TimeGrid,
+    coverage,
+    coverage_by_latitude,
+    coverage_summary,
+    visible,
+)
+from leolat.geometry.coverage import visible_counts
 
 from . import naive
 
@@ -98,14 +105,15 @@ def test_summaries():
     c = Constellation.preset("starlink-gen1-shell1")
     grid = Sites.grid(10.0)
     ds = coverage(c, grid, TimeGrid.from_utc("2026-01-01T00:00:00Z", 3600, 300), 25.0)
-    s = coverage_summary(ds)
+    s = coverage_summary(ds).iloc[0]
     assert s["percent_covered_weighted"] > s["percent_covered_unweighted"]  # poles weigh little
     cities = Sites.top_cities(50)
-    by_pop = coverage_summary(coverage(c, cities, TimeGrid.from_utc("2026-01-01T00:00:00Z", 3600, 300), 25.0))
+    by_pop = coverage_summary(coverage(c, cities, TimeGrid.from_utc("2026-01-01T00:00:00Z", 3600, 300),
+                                       25.0)).iloc[0]
     pc = coverage(c, cities, TimeGrid.from_utc("2026-01-01T00:00:00Z", 3600, 300), 25.0).percent_covered.values
     assert by_pop["percent_covered_weighted"] == pytest.approx(np.average(pc, weights=cities.weight))
     bands = coverage_by_latitude(ds, 30.0)
-    assert bands.percent_covered.sel(lat_band=-75.0) == 0 and bands.percent_covered.sel(lat_band=15.0) > 90
+    assert bands.loc[-75.0, "percent_covered"] == 0 and bands.loc[15.0, "percent_covered"] > 90
 
 
 def test_bad_input():

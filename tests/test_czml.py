@@ -3,7 +3,7 @@ import json
 import pytest
 
 import leolat
-from leolat.czml import write_czml
+from leolat.outputs.czml import write_czml
 
 pytest.importorskip("czml3")
 

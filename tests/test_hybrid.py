@@ -4,9 +4,21 @@ import numpy as np
 import pytest
 
 import leolat
-from leolat import (Constellation, LeolatError, LinkPolicy, Network, Scenario, ScenarioError, Sites,
-                    Terrestrial, TimeGrid, compare_scenarios, hybrid_latency, run_scenario)
-from leolat.constants import GEO_RADIUS_KM, SPEED_OF_LIGHT_KM_S, WGS84_A_KM
+from leolat import (
+    Constellation,
+    LeolatError,
+    LinkPolicy,
+    Network,
+    Scenario,
+    ScenarioError,
+    Sites,
+    Terrestrial,
+    TimeGrid,
+    compare_scenarios,
+    hybrid_latency,
+    run_scenario,
+)
+from leolat.base.constants import GEO_RADIUS_KM, SPEED_OF_LIGHT_KM_S, WGS84_A_KM
 
 C_KM_MS = SPEED_OF_LIGHT_KM_S / 1e3
 

@@ -135,11 +135,13 @@ def test_latency_dataset_contents_and_baselines():
     assert np.all(ds.rtt_ms.values[ok] >= np.broadcast_to(ds.vacuum_rtt_ms.values, ok.shape)[ok])
     assert np.all(ds.hops.values[ok] >= 2) and np.all(ds.isl_hops.values[ok] == ds.hops.values[ok] - 2)
     summ = latency_summary(ds)
-    assert float(summ.rtt_min_ms[0]) <= float(summ.rtt_median_ms[0]) <= float(summ.rtt_max_ms[0])
+    first = summ.iloc[0]
+    assert first.rtt_min_ms <= first.rtt_median_ms <= first.rtt_max_ms
     assert summ.equals(ds.leolat.summary())
     rtt = ds.rtt_ms.values[:, 0]
-    assert np.isclose(float(summ.rtt_p95_ms[0]), np.nanpercentile(rtt, 95))
-    assert np.isclose(float(summ.jitter_ms[0]), np.nanstd(np.diff(rtt), ddof=0), equal_nan=True)
+    assert np.isclose(first.rtt_p95_ms, np.nanpercentile(rtt, 95))
+    assert np.isclose(first.jitter_ms, np.nanstd(np.diff(rtt), ddof=0), equal_nan=True)
+    assert first.reachable_pct == pytest.approx(100.0 * np.mean(np.isfinite(rtt)))
 
 
 def test_results_do_not_depend_on_the_thread_count():

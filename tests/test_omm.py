@@ -8,7 +8,7 @@ from sgp4 import exporter, omm
 from sgp4.api import Satrec
 
 from leolat import Constellation, OMMError, TimeGrid
-from leolat.omm import read_omm
+from leolat.orbits.omm import read_omm
 
 ISS_L1 = "1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927"
 ISS_L2 = "2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537"

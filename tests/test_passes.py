@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leolat import Constellation, LeolatError, Sites, passes
-from leolat.tle import tle_checksum
+from leolat import Constellation, LeolatError, Sites, TimeGrid, passes
+from leolat.orbits.tle import tle_checksum
+from leolat.reference.time import parse_utc
 
 
 def _fix(line):
@@ -16,6 +17,17 @@ ISS = (_fix("1 25544U 98067A   26132.51782528  .00016717  00000-0  30057-3 0  99
        _fix("2 25544  51.6391 147.4627 0006703 130.5360 325.0288 15.50125391563530"))
 SITES = Sites(["London", "Tromso", "Quito", "Sydney", "Svalbard"], [51.51, 69.65, -0.18, -33.87, 78.22],
               [-0.13, 18.96, -78.47, 151.21, 15.65], [20.0, 10.0, 2850.0, 20.0, 0.0])
+
+
+def _window(t0, t1, step_s=30.0) -> TimeGrid:
+    """A grid whose window is exactly [t0, t1], sampled every step_s: regular (window one
+    step past the last instant) when the span is a whole number of steps, else the
+    samples plus t1 itself (an irregular grid's window ends at its last instant)."""
+    a, b = (int(parse_utc(t).astype(np.int64)) for t in (t0, t1))
+    step = int(step_s * 1e9)
+    if (b - a) % step == 0:
+        return TimeGrid.from_utc(parse_utc(t0), (b - a) / 1e9, step_s)
+    return TimeGrid(np.append(np.arange(a, b, step), b))
 
 
 def _skyfield_events(lines, sites, t0, t1, min_el):
@@ -55,9 +67,9 @@ def _compare(df, events, t0, t1, tol_s=1.0):
 
 def test_iss_passes_match_skyfield_within_1_s_for_a_week():
     c = Constellation.from_tle("\n".join(ISS))
-    t0 = dt.datetime(2026, 5, 13, tzinfo=dt.timezone.utc)
+    t0 = dt.datetime(2026, 5, 13, tzinfo=dt.UTC)
     t1 = t0 + dt.timedelta(days=7)
-    df = passes(c, SITES, t0, t1, 10.0)
+    df = passes(c, SITES, _window(t0, t1), 10.0)
     worst = _compare(df, _skyfield_events([ISS], SITES, t0, t1, 10.0), t0, t1)
     assert worst < 1.0 and len(df) > 20
 
@@ -68,33 +80,51 @@ def test_fifty_starlink_like_satellites_match_skyfield_within_1_s_for_a_week():
     c = Constellation.from_tle("\n".join(lines))
     pairs = list(zip(lines[::2], lines[1::2]))
     sites = SITES[[0, 2, 3]]  # Tromsø (70°N) and Svalbard never see a 53° shell above 25°
-    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     t1 = t0 + dt.timedelta(days=7)
-    df = passes(c, sites, t0, t1, 25.0)
+    df = passes(c, sites, _window(t0, t1), 25.0)
     _compare(df, _skyfield_events(pairs, sites, t0, t1, 25.0), t0, t1)
     assert set(df.site) == {"London", "Quito", "Sydney"}
 
 
 def test_passes_in_progress_at_the_edges_are_kept_and_flagged():
     c = Constellation.from_tle("\n".join(ISS))
-    full = passes(c, SITES[:1], "2026-05-13T00:00:00Z", "2026-05-14T00:00:00Z", 10.0)
+    full = passes(c, SITES[:1], _window("2026-05-13T00:00:00Z", "2026-05-14T00:00:00Z"), 10.0)
     rise, set_ = full.rise_utc.to_numpy()[1], full.set_utc.to_numpy()[1]  # datetime64 (UTC)
     mid = rise + (set_ - rise) // 2
-    cut = passes(c, SITES[:1], mid, mid + np.timedelta64(6, "h"), 10.0)
+    cut = passes(c, SITES[:1], _window(mid, mid + np.timedelta64(6, "h")), 10.0)
     first = cut.iloc[0]
     assert first.starts_before_window and pd.isna(first.rise_utc)
     assert abs((first.set_utc.to_datetime64() - set_) / np.timedelta64(1, "ms")) < 1
     assert abs(first.duration_s - (set_ - mid) / np.timedelta64(1, "s")) < 1e-3
-    cut = passes(c, SITES[:1], rise - np.timedelta64(1, "h"), mid, 10.0)
+    cut = passes(c, SITES[:1], _window(rise - np.timedelta64(1, "h"), mid), 10.0)
     last = cut.iloc[-1]
     assert last.ends_after_window and pd.isna(last.set_utc) and not last.starts_before_window
 
 
 def test_bad_input():
     c = Constellation.walker(1, 2, 550, 53)
-    with pytest.raises(LeolatError, match="must be after start"):
-        passes(c, SITES, "2026-01-02T00:00:00Z", "2026-01-01T00:00:00Z")
+    with pytest.raises(LeolatError, match="window of two or more instants"):
+        passes(c, SITES, TimeGrid.from_utc("2026-01-02T00:00:00Z", 0, 30))
     with pytest.raises(LeolatError, match="no time zone"):
-        passes(c, SITES, "2026-01-01T00:00:00", "2026-01-02T00:00:00Z")
+        passes(c, SITES, ["2026-01-01T00:00:00", "2026-01-02T00:00:00Z"])
     with pytest.raises(LeolatError, match="min_elevation_deg"):
-        passes(c, SITES, "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", 90.0)
+        passes(c, SITES, _window("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"), 90.0)
+    with pytest.raises(LeolatError, match="must be a leolat.Sites"):
+        passes(c, "London", _window("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"))
+
+
+def test_a_regular_grid_searches_its_whole_window_at_its_own_step():
+    # TimeGrid.from_utc(start, 1 day, step) stands for [start, start + 1 day): passes
+    # are searched up to the end of the day (not to the last instant, 23:58), and the
+    # grid's step is the sampling step: coarse and fine sampling find the same passes.
+    c = Constellation.from_tle("\n".join(ISS))
+    day = TimeGrid.from_utc("2026-05-13T00:00:00Z", 86400, 120)
+    assert day.window_end == np.datetime64("2026-05-14T00:00:00", "ns")
+    coarse = passes(c, SITES, day, 10.0)
+    fine = passes(c, SITES, _window("2026-05-13T00:00:00Z", "2026-05-14T00:00:00Z", 10.0), 10.0)
+    assert len(coarse) == len(fine) > 10
+    for col in ("rise_utc", "culminate_utc", "set_utc"):
+        a, b = coarse[col].to_numpy(), fine[col].to_numpy()
+        assert np.array_equal(np.isnat(a), np.isnat(b))
+        assert np.all(np.abs((a - b)[~np.isnat(a)] / np.timedelta64(1, "ms")) < 1)

@@ -4,11 +4,11 @@ import pytest
 from sgp4.api import Satrec, SatrecArray
 
 from leolat import Constellation, MemoryBudgetError, TimeGrid
-from leolat.constants import DEEP_SPACE_PERIOD_MIN
-
-DEFAULT_DEEP_PERIOD_MIN = DEEP_SPACE_PERIOD_MIN
+from leolat.base.constants import DEEP_SPACE_PERIOD_MIN
 
 from .vallado import verification_cases
+
+DEFAULT_DEEP_PERIOD_MIN = DEEP_SPACE_PERIOD_MIN
 
 
 @pytest.mark.parametrize("backend", ["numba", "sgp4"])

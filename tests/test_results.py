@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 import leolat
-from leolat.results import ResultFormatError, read_result, write_result
+from leolat.outputs.results import ResultFormatError, read_result, write_result
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +44,8 @@ def test_tables_round_trip_with_provenance(tmp_path, latency, suffix):
     pd.testing.assert_frame_equal(back, want)
     assert back.attrs["command_line"] == "leolat latency"
     assert '"rtt_ms": "ms"' in back.attrs["units"]
-    passes = leolat.passes(c[:50], leolat.Sites.from_cities(["Oslo"]), "2026-01-01T00:00Z",
-                           "2026-01-01T03:00Z", 10.0)
+    passes = leolat.passes(c[:50], leolat.Sites.from_cities(["Oslo"]),
+                           leolat.TimeGrid.from_utc("2026-01-01T00:00Z", 3 * 3600, 30), 10.0)
     path = write_result(passes, tmp_path / f"p{suffix}")
     pd.testing.assert_frame_equal(read_result(path), passes)
 

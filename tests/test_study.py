@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from leolat.study import StudyError, load_study, read_study, run_study
+from leolat.app.study import StudyError, load_study, read_study, run_study
 
 STUDY = """
 [study]

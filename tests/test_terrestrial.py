@@ -4,9 +4,8 @@ from pyproj import Geod
 
 import leolat
 from leolat import Sites, Terrestrial, TerrestrialError, fiber_latency_ms
-from leolat.constants import SPEED_OF_LIGHT_KM_S
-
-DATA = leolat._data.read_text  # shipped tables
+from leolat.base.constants import SPEED_OF_LIGHT_KM_S
+from leolat.base.data import read_text as DATA  # shipped tables
 
 
 def _geod_km(a_lat, a_lon, b_lat, b_lon):
@@ -118,7 +117,7 @@ def test_roles_decide_gsls_and_relays():
     assert list(t.roles) == ["site", "gateway", "pop", "cloud"]
     assert list(t.gsl_capable) == [True, True, False, False]
     net = leolat.Network(leolat.Constellation.walker(2, 4, 550, 53, 1), t)
-    assert list(net._relay) == [False, True, True, True]
+    assert list(net.relay) == [False, True, True, True]
     relay = leolat.Network(leolat.Constellation.walker(2, 4, 550, 53, 1), t,
                            leolat.LinkPolicy(ground_relay=True))
     assert relay._relay.all()

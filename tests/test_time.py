@@ -25,7 +25,7 @@ def test_jd_split_matches_python_sgp4_jday():
 
 def test_zone_offsets_are_converted_to_utc():
     a = TimeGrid.from_utc("2026-05-13T02:00:00+02:00", 1, 1)
-    b = TimeGrid.from_utc(dt.datetime(2026, 5, 13, tzinfo=dt.timezone.utc), 1, 1)
+    b = TimeGrid.from_utc(dt.datetime(2026, 5, 13, tzinfo=dt.UTC), 1, 1)
     assert a == b
 
 
@@ -63,7 +63,7 @@ def test_from_jd_round_trips():
 
 
 def test_from_datetimes_and_chunks():
-    g = TimeGrid.from_datetimes(["2026-05-13T00:00:00Z", dt.datetime(2026, 5, 13, 0, 0, 1, tzinfo=dt.timezone.utc)])
+    g = TimeGrid.from_datetimes(["2026-05-13T00:00:00Z", dt.datetime(2026, 5, 13, 0, 0, 1, tzinfo=dt.UTC)])
     assert len(g) == 2
     parts = TimeGrid.from_utc("2026-05-13T00:00:00Z", 10, 1).chunks(4)
     assert [len(p) for p in parts] == [4, 4, 2]

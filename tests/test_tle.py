@@ -5,7 +5,7 @@ import pytest
 from sgp4.api import Satrec
 
 from leolat import Constellation, ElementSetWarning, TLEError
-from leolat.tle import format_tle, read_tle, tle_checksum
+from leolat.orbits.tle import format_tle, read_tle, tle_checksum
 
 ISS_L1 = "1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927"
 ISS_L2 = "2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537"
@@ -116,7 +116,7 @@ def test_real_starlink_file_loads_and_round_trips_line_for_line(starlink_tle, tm
     lines = starlink_tle.read_text().splitlines()
     out = c.to_tle(tmp_path / "out.tle").splitlines()
     # Every element line is reproduced exactly (names lose their trailing padding).
-    assert [l for l in out if l[:2] in ("1 ", "2 ")] == [l for l in lines if l[:2] in ("1 ", "2 ")]
+    assert [x for x in out if x[:2] in ("1 ", "2 ")] == [x for x in lines if x[:2] in ("1 ", "2 ")]
     again = Constellation.from_tle(tmp_path / "out.tle")
     for key, col in c.columns.items():
         np.testing.assert_array_equal(again.columns[key], col, err_msg=key)

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 import leolat
-from leolat import Constellation, LeolatError, MemoryBudgetError, Sites, TimeGrid
-from leolat.visibility import look_angles, visible
+from leolat import Constellation, LeolatError, MemoryBudgetError, Sites, TimeGrid, look_angles, visible
 
 from . import naive
 
@@ -32,7 +31,7 @@ def test_look_angles_match_skyfield(shell):
     c = Constellation.walker(4, 5, 550, 53, 1, epoch="2020-06-01T00:00:00Z")
     la = look_angles(c.propagate(grid, polar_motion=False), sites)
     ts = load.timescale()
-    t = ts.from_datetimes([u.astype("datetime64[us]").item().replace(tzinfo=dt.timezone.utc)
+    t = ts.from_datetimes([u.astype("datetime64[us]").item().replace(tzinfo=dt.UTC)
                            for u in grid.utc])
     lines = c.to_tle(names=False).splitlines()
     worst_deg = worst_km = 0.0

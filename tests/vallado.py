@@ -17,7 +17,7 @@ def verification_cases():
     tle = resources.files("sgp4").joinpath("SGP4-VER.TLE").read_text().splitlines()
     out = resources.files("sgp4").joinpath("tcppver.out").read_text().splitlines()
     pairs = {}
-    lines = [l for l in tle if l[:2] in ("1 ", "2 ")]
+    lines = [x for x in tle if x[:2] in ("1 ", "2 ")]
     for l1, l2 in zip(lines[::2], lines[1::2]):
         pairs[int(l1[2:7])] = (l1[:69], l2[:69])
     cases = []

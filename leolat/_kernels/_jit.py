@@ -6,22 +6,31 @@
   them in parallel.
 * ``error_model="numpy"``: division by zero gives inf/NaN instead of raising,
   as NaN carries meaning here (a satellite SGP4 could not propagate).
+* Kernels take their many arrays in named tuples (``typing.NamedTuple``), which numba
+  compiles field by field. Inside a ``prange`` loop, numba (0.6x) silently loses writes
+  made through a tuple's fields (``out.error[i] = ...``, also in functions inlined into
+  the loop): parallel kernels unpack their groups into local arrays before the loop,
+  and ``inline="always"`` helpers take arrays, not tuples. ``tests/test_kernels.py``
+  pins the behaviour down.
 * ``fastmath`` is never set: its ``nnan``/``ninf`` flags would let LLVM assume
   NaN never occurs and silently break the NaN -> "no link" -> "no path" chain.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba
 
-_OPTIONS = dict(cache=True, nogil=True, error_model="numpy")
+_OPTIONS: dict[str, Any] = dict(cache=True, nogil=True, error_model="numpy")
+_njit: Any = numba.njit  # its overloads do not admit forwarded *args
 
 
 def jit(*args, **kwargs):
     """Serial kernel: ``numba.njit`` with the project options."""
-    return numba.njit(*args, **_OPTIONS, **kwargs)
+    return _njit(*args, **_OPTIONS, **kwargs)
 
 
 def pjit(*args, **kwargs):
     """Parallel kernel (``prange`` loops): ``numba.njit(parallel=True)`` with the project options."""
-    return numba.njit(*args, parallel=True, **_OPTIONS, **kwargs)
+    return _njit(*args, parallel=True, **_OPTIONS, **kwargs)

@@ -14,6 +14,34 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit, pjit
+from .layout import (
+    COV_COVERED,
+    COV_EDGE_GAP_MAX,
+    COV_EDGE_GAP_SUM,
+    COV_EDGE_GAP_SUM2,
+    COV_EDGE_GAPS,
+    COV_FIRST_START,
+    COV_GAP,
+    COV_GAP_AT_START,
+    COV_GAP_MAX,
+    COV_GAP_SUM,
+    COV_GAP_SUM2,
+    COV_GAPS,
+    COV_LAST_START,
+    COV_MAX,
+    COV_MIN,
+    COV_STARTS,
+    COV_STEPS,
+    COV_SUM,
+    COV_WAS_COVERED,
+    SITE_COS_LAT,
+    SITE_COS_LON,
+    SITE_SIN_LAT,
+    SITE_SIN_LON,
+    SITE_X,
+    SITE_Y,
+    SITE_Z,
+)
 from .visibility import _BAND, _RAD2DEG, _is_visible
 
 # Conservative Earth radius for the cap bound (polar radius: a smaller Earth gives a
@@ -26,10 +54,11 @@ _MARGIN_DEG = 0.5
 def _sees(site, j, x, y, z, sin_min, min_el_deg):
     """Elevation of (x, y, z) from target j >= min_el: the trig-free test, with the exact
     atan2 test only within 1e-12 of the threshold (as visibility.visible_counts)."""
-    dx = x - site[j, 0]
-    dy = y - site[j, 1]
-    dz = z - site[j, 2]
-    u = site[j, 4] * (site[j, 6] * dx + site[j, 5] * dy) + site[j, 3] * dz
+    dx = x - site[j, SITE_X]
+    dy = y - site[j, SITE_Y]
+    dz = z - site[j, SITE_Z]
+    u = (site[j, SITE_COS_LAT] * (site[j, SITE_COS_LON] * dx + site[j, SITE_SIN_LON] * dy)
+         + site[j, SITE_SIN_LAT] * dz)
     rng = math.sqrt(dx * dx + dy * dy + dz * dz)
     diff = u - sin_min * rng
     if diff > _BAND * rng:
@@ -109,51 +138,46 @@ def counts_by_cap(r_itrf, site, band_ptr, band_lo_deg, sorted_idx, sorted_lon, m
 def update_stats(counts, k, hist, state):
     """Fold a chunk of counts (n_times, n_targets) into per-target running statistics.
 
-    ``state`` rows (float64, one column per target): 0 sum of counts, 1 min, 2 max,
-    3 covered steps, 4 steps seen, 5 current gap length (steps), 6 whether the
-    current gap started at the window start, 7 gaps closed, 8 longest closed gap,
-    9 sum of closed gaps, 10 sum of squared closed gaps, 11 coverage intervals
-    started, 12 step index of the first start, 13 step index of the last start,
-    14 whether the previous step was covered, and 15..18 the same gap sums for
-    gaps that touched the window start (kept apart for the edge convention):
-    15 count, 16 max, 17 sum, 18 sum of squares.
+    ``state`` (``COV_ROWS`` rows of float64, one column per target) holds the named rows
+    of :mod:`.layout` (``COV_*``): sums, extremes, the gap in progress, closed gaps, and
+    apart from them the gaps that touched the window start (for the edge convention).
     """
     n_times, n = counts.shape
     n_bins = hist.shape[1]
     for j in prange(n):
         for t in range(n_times):
             c = counts[t, j]
-            step = state[4, j]
-            state[0, j] += c
-            state[1, j] = min(state[1, j], c)
-            state[2, j] = max(state[2, j], c)
+            step = state[COV_STEPS, j]
+            state[COV_SUM, j] += c
+            state[COV_MIN, j] = min(state[COV_MIN, j], c)
+            state[COV_MAX, j] = max(state[COV_MAX, j], c)
             hist[j, min(c, n_bins - 1)] += 1
             covered = c >= k
             if covered:
-                state[3, j] += 1
-                if state[5, j] > 0:  # a gap ends here
-                    g = state[5, j]
-                    if state[6, j] > 0:
-                        state[15, j] += 1
-                        state[16, j] = max(state[16, j], g)
-                        state[17, j] += g
-                        state[18, j] += g * g
+                state[COV_COVERED, j] += 1
+                if state[COV_GAP, j] > 0:  # a gap ends here
+                    g = state[COV_GAP, j]
+                    if state[COV_GAP_AT_START, j] > 0:
+                        state[COV_EDGE_GAPS, j] += 1
+                        state[COV_EDGE_GAP_MAX, j] = max(state[COV_EDGE_GAP_MAX, j], g)
+                        state[COV_EDGE_GAP_SUM, j] += g
+                        state[COV_EDGE_GAP_SUM2, j] += g * g
                     else:
-                        state[7, j] += 1
-                        state[8, j] = max(state[8, j], g)
-                        state[9, j] += g
-                        state[10, j] += g * g
-                    state[5, j] = 0.0
-                    state[6, j] = 0.0
-                if state[14, j] == 0.0:  # a coverage interval starts
-                    if state[11, j] == 0:
-                        state[12, j] = step
-                    state[11, j] += 1
-                    state[13, j] = step
-                state[14, j] = 1.0
+                        state[COV_GAPS, j] += 1
+                        state[COV_GAP_MAX, j] = max(state[COV_GAP_MAX, j], g)
+                        state[COV_GAP_SUM, j] += g
+                        state[COV_GAP_SUM2, j] += g * g
+                    state[COV_GAP, j] = 0.0
+                    state[COV_GAP_AT_START, j] = 0.0
+                if state[COV_WAS_COVERED, j] == 0.0:  # a coverage interval starts
+                    if state[COV_STARTS, j] == 0:
+                        state[COV_FIRST_START, j] = step
+                    state[COV_STARTS, j] += 1
+                    state[COV_LAST_START, j] = step
+                state[COV_WAS_COVERED, j] = 1.0
             else:
-                if state[5, j] == 0 and step == 0:
-                    state[6, j] = 1.0
-                state[5, j] += 1
-                state[14, j] = 0.0
-            state[4, j] = step + 1
+                if state[COV_GAP, j] == 0 and step == 0:
+                    state[COV_GAP_AT_START, j] = 1.0
+                state[COV_GAP, j] += 1
+                state[COV_WAS_COVERED, j] = 0.0
+            state[COV_STEPS, j] = step + 1

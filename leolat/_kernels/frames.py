@@ -3,11 +3,37 @@
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import prange
 
 from ._jit import jit, pjit
+
+
+class Instants(NamedTuple):
+    """UTC instants as two-part Julian dates, with the Earth orientation at each."""
+
+    jd: np.ndarray              # (n,) float64, whole part (a midnight)
+    fr: np.ndarray              # (n,) float64, fraction of the day
+    dut1_s: np.ndarray          # (n,) UT1 - UTC, s
+    xp_rad: np.ndarray          # (n,) pole coordinates, rad
+    yp_rad: np.ndarray
+
+
+class States(NamedTuple):
+    """Time-first output arrays (n_times, n_sats, 3) and error codes (n_times, n_sats).
+
+    With ``full`` False only ``r_itrf`` and ``error`` are written; the other three may
+    be placeholders.
+    """
+
+    full: bool
+    r_teme: np.ndarray
+    v_teme: np.ndarray
+    r_itrf: np.ndarray
+    v_itrf: np.ndarray
+    error: np.ndarray
 
 _TAU = 2.0 * math.pi
 _DAY_S = 86400.0
@@ -76,8 +102,7 @@ def rotate_state(c, s, omega, w, x, y, z, vx, vy, vz):
 
 
 @pjit
-def teme_to_itrf_sat_major(e_st, r_st, v_st, jd, fr, dut1_s, xp_rad, yp_rad, columns,
-                           r_teme, v_teme, r_itrf, v_itrf, error):
+def teme_to_itrf_sat_major(e_st, r_st, v_st, when, columns, out):
     """Scatter satellite-major SGP4 output (n, n_times[, 3]), as python-sgp4's SatrecArray
     returns it, into time-first TEME and ITRF arrays (n_times, n_total, 3) at ``columns``.
 
@@ -88,6 +113,10 @@ def teme_to_itrf_sat_major(e_st, r_st, v_st, jd, fr, dut1_s, xp_rad, yp_rad, col
     """
     n_sats = r_st.shape[0]
     n_times = r_st.shape[1]
+    # Unpack the groups before the parallel loop: numba loses writes made through a
+    # tuple's fields inside one.
+    jd, fr, dut1_s, xp_rad, yp_rad = when
+    _, r_teme, v_teme, r_itrf, v_itrf, error = out
     for t in prange(n_times):
         w = np.empty((3, 3))
         c, s, omega = earth_rotation(jd[t], fr[t], dut1_s[t], xp_rad[t], yp_rad[t], w)
@@ -124,10 +153,11 @@ def teme_to_itrf_sat_major(e_st, r_st, v_st, jd, fr, dut1_s, xp_rad, yp_rad, col
 
 
 @pjit
-def teme_to_itrf_time_major(r_teme, v_teme, jd, fr, dut1_s, xp_rad, yp_rad, r_itrf, v_itrf):
+def teme_to_itrf_time_major(r_teme, v_teme, when, r_itrf, v_itrf):
     """Rotate time-first TEME states (n_times, n_sats, 3) to ITRF, one time per iteration."""
     n_times = r_teme.shape[0]
     n_sats = r_teme.shape[1]
+    jd, fr, dut1_s, xp_rad, yp_rad = when
     for t in prange(n_times):
         w = np.empty((3, 3))
         c, s, omega = earth_rotation(jd[t], fr[t], dut1_s[t], xp_rad[t], yp_rad[t], w)

@@ -23,12 +23,22 @@ with any error are NaN.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import prange
 
+from ..base.constants import MINUTES_PER_DAY as _MIN_PER_DAY
 from ._jit import jit, pjit
 from .frames import earth_rotation, rotate_state
+
+
+class Gravity(NamedTuple):
+    """The gravity model's constants, as python-sgp4's ``sgp4init`` set them (WGS72)."""
+
+    xke: float                  # sqrt(mu) in Earth radii^1.5 per minute
+    j2: float
+    radius_km: float
 
 # Rows of the coefficient matrix, in order. All are python-sgp4 Satrec attributes.
 FIELDS = (
@@ -192,13 +202,19 @@ def sgp4_state(c, s, tsince, xke, j2, radius_km, out):
 
 
 @jit(inline="always")
-def store_exact(coef, i, s, t, jd_t, fr_t, xke, j2, radius_km, cth, sth, omega, w, state, full,
-                r_teme, v_teme, r_itrf, v_itrf, error):
+def store_exact(coef, i, s, t, jd_t, fr_t, grav, cth, sth, omega, w, state, full, r_teme, v_teme,
+                r_itrf, v_itrf, error):
     """Propagate coefficient column ``i`` to one instant with the exact kernel, rotate it
-    with the instant's Earth rotation, and store it at [t, s] (NaN on any SGP4 error).
-    With ``full`` False only the ITRF position and the error code are written."""
-    tsince = (jd_t - coef[JDSATEPOCH, i]) * 1440.0 + (fr_t - coef[JDSATEPOCHF, i]) * 1440.0
-    code = sgp4_state(coef, i, tsince, xke, j2, radius_km, state)
+    with the instant's Earth rotation (``cth, sth, omega, w`` from ``earth_rotation``),
+    and store it at [t, s] (NaN on any SGP4 error); with ``full`` False only the ITRF
+    position and the error code.
+
+    The outputs come as separate arrays, not a ``frames.States``: this is inlined into
+    parallel loops, where numba (0.6x) loses writes made through a tuple's fields.
+    """
+    tsince = ((jd_t - coef[JDSATEPOCH, i]) * _MIN_PER_DAY
+              + (fr_t - coef[JDSATEPOCHF, i]) * _MIN_PER_DAY)
+    code = sgp4_state(coef, i, tsince, grav.xke, grav.j2, grav.radius_km, state)
     error[t, s] = code
     if code != 0:
         for k in range(6):
@@ -218,15 +234,17 @@ def store_exact(coef, i, s, t, jd_t, fr_t, xke, j2, radius_km, cth, sth, omega, 
 
 
 @pjit
-def propagate_itrf(coef, sat_index, jd, fr, dut1_s, xp_rad, yp_rad, xke, j2, radius_km,
-                   tile_sats, full, r_teme, v_teme, r_itrf, v_itrf, error):
-    """SGP4 + TEME -> ITRF for the satellites ``sat_index`` (columns of ``coef``) at every time.
+def propagate_itrf(coef, sat_index, when, grav, tile_sats, out):
+    """SGP4 + TEME -> ITRF for the satellites ``sat_index`` (columns of ``coef``) at every
+    instant of ``when`` (a ``frames.Instants``).
 
-    Outputs are time-first (n_times, n_total_sats, 3) and written at the columns
-    ``sat_index``; other columns are left untouched (another backend fills them).
-    With ``full`` False only ``r_itrf`` and ``error`` are written (the other three
-    arrays may be placeholders).
+    Outputs (``out``, a ``frames.States``) are time-first (n_times, n_total_sats, 3) and
+    written at the columns ``sat_index``; other columns are left untouched (another
+    backend fills them).
     """
+    # Unpack the groups before the parallel loop (see store_exact).
+    jd, fr, dut1_s, xp_rad, yp_rad = when
+    full, r_teme, v_teme, r_itrf, v_itrf, error = out
     n_times = jd.shape[0]
     n = sat_index.shape[0]
     n_tiles = (n + tile_sats - 1) // tile_sats
@@ -238,22 +256,26 @@ def propagate_itrf(coef, sat_index, jd, fr, dut1_s, xp_rad, yp_rad, xke, j2, rad
         cth, sth, omega = earth_rotation(jd[t], fr[t], dut1_s[t], xp_rad[t], yp_rad[t], w)
         state = np.empty(6)
         for i in range(first, last):
-            store_exact(coef, sat_index[i], sat_index[i], t, jd[t], fr[t], xke, j2, radius_km,
-                        cth, sth, omega, w, state, full, r_teme, v_teme, r_itrf, v_itrf, error)
+            store_exact(coef, sat_index[i], sat_index[i], t, jd[t], fr[t], grav, cth, sth, omega,
+                        w, state, full, r_teme, v_teme, r_itrf, v_itrf, error)
 
 
 @pjit
-def propagate_pairs(coef, sat, jd, fr, dut1_s, xp_rad, yp_rad, xke, j2, radius_km, r_itrf, error):
-    """ITRF position of satellite ``sat[i]`` at instant ``jd[i] + fr[i]``, for arbitrary pairs.
+def propagate_pairs(coef, sat, when, grav, r_itrf, error):
+    """ITRF position of satellite ``sat[i]`` at instant ``i`` of ``when``, for arbitrary
+    pairs.
 
     Used by root finders (pass events), where every candidate needs its own time.
     """
+    jd, fr, dut1_s, xp_rad, yp_rad = when
+    xke, j2, radius_km = grav
     for i in prange(sat.shape[0]):
         s = sat[i]
         w = np.empty((3, 3))
         state = np.empty(6)
         cth, sth, omega = earth_rotation(jd[i], fr[i], dut1_s[i], xp_rad[i], yp_rad[i], w)
-        tsince = (jd[i] - coef[JDSATEPOCH, s]) * 1440.0 + (fr[i] - coef[JDSATEPOCHF, s]) * 1440.0
+        tsince = ((jd[i] - coef[JDSATEPOCH, s]) * _MIN_PER_DAY
+                  + (fr[i] - coef[JDSATEPOCHF, s]) * _MIN_PER_DAY)
         code = sgp4_state(coef, s, tsince, xke, j2, radius_km, state)
         error[i] = code
         rx, ry, rz, _, _, _ = rotate_state(cth, sth, omega, w, state[0], state[1], state[2],

@@ -25,13 +25,50 @@ import math
 import numpy as np
 from numba import prange
 
+from ..base.constants import MINUTES_PER_DAY as _MIN_PER_DAY
 from ._jit import jit, pjit
 from .frames import earth_rotation
 from .polymath import rotate, sincos, sincos_small
-from .sgp4 import (ARGPDOT, ARGPO, AYCOF, BSTAR, CC1, CC4, CC5, CON41, D2, D3, D4, DELMO, ECCO,
-                   ETA, ISIMP, JDSATEPOCH, JDSATEPOCHF, MDOT, MO, NO_UNKOZAI, NODECF, NODEDOT,
-                   NODEO, OMGCOF, SINMAO, T2COF, T3COF, T4COF, T5COF, X1MTH2, X7THM1, XLCOF, XMCOF,
-                   AM_BASE, COSIO, ROWS, SINIO, store_exact)
+from .sgp4 import (
+    AM_BASE,
+    ARGPDOT,
+    ARGPO,
+    AYCOF,
+    BSTAR,
+    CC1,
+    CC4,
+    CC5,
+    CON41,
+    COSIO,
+    D2,
+    D3,
+    D4,
+    DELMO,
+    ECCO,
+    ETA,
+    ISIMP,
+    JDSATEPOCH,
+    JDSATEPOCHF,
+    MDOT,
+    MO,
+    NO_UNKOZAI,
+    NODECF,
+    NODEDOT,
+    NODEO,
+    OMGCOF,
+    ROWS,
+    SINIO,
+    SINMAO,
+    T2COF,
+    T3COF,
+    T4COF,
+    T5COF,
+    X1MTH2,
+    X7THM1,
+    XLCOF,
+    XMCOF,
+    store_exact,
+)
 
 N_RECORD = len(ROWS)
 # Satellites per tile: a compile-time constant (see tile_states). 64..256 measure alike;
@@ -80,7 +117,8 @@ def tile_states(blocks, tile, n_valid, jdt, frt, xke, j2, radius_km, rot, out):
                                                    rot[8], rot[9], rot[10], rot[11])
     for j in range(n_valid):
         k = base + j  # this satellite's first coefficient; the others are TILE apart
-        tsince = (jdt - blocks[k + JDSATEPOCH * TILE]) * 1440.0 + (frt - blocks[k + JDSATEPOCHF * TILE]) * 1440.0
+        tsince = ((jdt - blocks[k + JDSATEPOCH * TILE]) * _MIN_PER_DAY
+                  + (frt - blocks[k + JDSATEPOCHF * TILE]) * _MIN_PER_DAY)
         tt = tsince
         xmdf = blocks[k + MO * TILE] + blocks[k + MDOT * TILE] * tt
         argpdf = blocks[k + ARGPO * TILE] + blocks[k + ARGPDOT * TILE] * tt
@@ -104,9 +142,12 @@ def tile_states(blocks, tile, n_valid, jdt, frt, xke, j2, radius_km, rot, out):
         simple = blocks[k + ISIMP * TILE] == 1.0
         mm = xmdf if simple else mm_full
         argpm = argpdf if simple else argpdf - temp
-        tempa = tempa0 if simple else tempa0 - blocks[k + D2 * TILE] * t2 - blocks[k + D3 * TILE] * t3 - blocks[k + D4 * TILE] * t4
-        tempe = tempe0 if simple else tempe0 + blocks[k + BSTAR * TILE] * blocks[k + CC5 * TILE] * (sin_mm - blocks[k + SINMAO * TILE])
-        templ = templ0 if simple else templ0 + blocks[k + T3COF * TILE] * t3 + t4 * (blocks[k + T4COF * TILE] + tt * blocks[k + T5COF * TILE])
+        tempa = tempa0 if simple else (tempa0 - blocks[k + D2 * TILE] * t2 - blocks[k + D3 * TILE] * t3
+                                       - blocks[k + D4 * TILE] * t4)
+        tempe = tempe0 if simple else (tempe0 + blocks[k + BSTAR * TILE] * blocks[k + CC5 * TILE]
+                                       * (sin_mm - blocks[k + SINMAO * TILE]))
+        templ = templ0 if simple else (templ0 + blocks[k + T3COF * TILE] * t3
+                                       + t4 * (blocks[k + T4COF * TILE] + tt * blocks[k + T5COF * TILE]))
 
         am = blocks[k + AM_BASE * TILE] * tempa * tempa
         sqrt_am = math.sqrt(am)
@@ -243,8 +284,7 @@ def _copy_out(out, row, n, t, c0, dest):
 
 
 @pjit
-def propagate_itrf_approx(coef, blocks, columns, contiguous, jd, fr, dut1_s, xp_rad, yp_rad, xke,
-                          j2, radius_km, full, r_teme, v_teme, r_itrf, v_itrf, error):
+def propagate_itrf_approx(coef, blocks, columns, contiguous, when, grav, out):
     """SGP4 + TEME -> ITRF for the near-Earth satellites, vectorised across satellites.
 
     Parameters
@@ -260,10 +300,16 @@ def propagate_itrf_approx(coef, blocks, columns, contiguous, jd, fr, dut1_s, xp_
     contiguous : bool
         True when ``columns`` is ``columns[0] + arange(n)``: the copy-out loop
         then has affine addresses and vectorises as well.
-    full : bool
-        Write TEME and velocities too; if False only ``r_itrf`` and ``error``
-        (the other arrays may be placeholders).
+    when : frames.Instants
+    grav : sgp4.Gravity
+    out : frames.States
+        Write TEME and velocities too when ``out.full``; otherwise only ``r_itrf`` and
+        ``error`` (the other arrays may be placeholders).
     """
+    # Unpack the groups before the parallel loop (see sgp4.store_exact).
+    jd, fr, dut1_s, xp_rad, yp_rad = when
+    xke, j2, radius_km = grav
+    full, r_teme, v_teme, r_itrf, v_itrf, error = out
     n_times = jd.shape[0]
     n = columns.shape[0]
     n_tiles = (n + TILE - 1) // TILE
@@ -281,35 +327,35 @@ def propagate_itrf_approx(coef, blocks, columns, contiguous, jd, fr, dut1_s, xp_
         for a in range(3):
             for b in range(3):
                 rot[3 + 3 * a + b] = w[a, b]
-        out = np.empty(14 * TILE)
-        tile_states(blocks, tile, last - first, jd[t], fr[t], xke, j2, radius_km, rot, out)
+        tile_out = np.empty(14 * TILE)
+        tile_states(blocks, tile, last - first, jd[t], fr[t], xke, j2, radius_km, rot, tile_out)
         # Copy out to the time-first arrays, one output array per loop: each loop then
         # needs a single alias check and vectorises.
         n_here = last - first
         if contiguous:
             c0 = columns[0] + first
-            _copy_out(out, 6, n_here, t, c0, r_itrf)
+            _copy_out(tile_out, 6, n_here, t, c0, r_itrf)
             if full:
-                _copy_out(out, 0, n_here, t, c0, r_teme)
-                _copy_out(out, 3, n_here, t, c0, v_teme)
-                _copy_out(out, 9, n_here, t, c0, v_itrf)
+                _copy_out(tile_out, 0, n_here, t, c0, r_teme)
+                _copy_out(tile_out, 3, n_here, t, c0, v_teme)
+                _copy_out(tile_out, 9, n_here, t, c0, v_itrf)
             for q in range(n_here):
-                error[t, c0 + q] = np.uint8(out[12 * TILE + q])
+                error[t, c0 + q] = np.uint8(tile_out[12 * TILE + q])
         else:
             for q in range(n_here):
                 s = columns[first + q]
                 for a in range(3):
-                    r_itrf[t, s, a] = out[(6 + a) * TILE + q]
+                    r_itrf[t, s, a] = tile_out[(6 + a) * TILE + q]
                     if full:
-                        r_teme[t, s, a] = out[a * TILE + q]
-                        v_teme[t, s, a] = out[(3 + a) * TILE + q]
-                        v_itrf[t, s, a] = out[(9 + a) * TILE + q]
-                error[t, s] = np.uint8(out[12 * TILE + q])
+                        r_teme[t, s, a] = tile_out[a * TILE + q]
+                        v_teme[t, s, a] = tile_out[(3 + a) * TILE + q]
+                        v_itrf[t, s, a] = tile_out[(9 + a) * TILE + q]
+                error[t, s] = np.uint8(tile_out[12 * TILE + q])
         # Pass 3: the exact scalar kernel for satellites whose Kepler iteration had
         # not converged in KEPLER_STEPS (rare: eccentric orbits).
         state = np.empty(6)
         for k in range(last - first):
-            if out[13 * TILE + k] == 0.0:
+            if tile_out[13 * TILE + k] == 0.0:
                 continue
-            store_exact(coef, first + k, columns[first + k], t, jd[t], fr[t], xke, j2, radius_km,
-                        cth, sth, omega, w, state, full, r_teme, v_teme, r_itrf, v_itrf, error)
+            store_exact(coef, first + k, columns[first + k], t, jd[t], fr[t], grav, cth, sth,
+                        omega, w, state, full, r_teme, v_teme, r_itrf, v_itrf, error)

@@ -1,7 +1,7 @@
 """Topocentric look angles and visibility on plain arrays.
 
-Sites come as rows of (x, y, z km, sin lat, cos lat, sin lon, cos lon) with
-geodetic latitude, so "up" is the ellipsoid normal, as skyfield's ``altaz``.
+Sites come as rows of the ``layout.SITE_*`` columns (x, y, z km, sin/cos of the geodetic
+latitude, sin/cos of the longitude), so "up" is the ellipsoid normal, as skyfield's ``altaz``.
 Satellite positions are ITRF, time-first (n_times, n_sats, 3); NaN positions
 (failed SGP4) are never visible. Loops are parallel over time steps and write
 disjoint outputs.
@@ -15,6 +15,7 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit, pjit
+from .layout import SITE_COS_LAT, SITE_COS_LON, SITE_SIN_LAT, SITE_SIN_LON, SITE_X, SITE_Y, SITE_Z
 
 _RAD2DEG = 180.0 / math.pi
 
@@ -22,10 +23,11 @@ _RAD2DEG = 180.0 / math.pi
 @jit(inline="always")
 def _enu(site, k, x, y, z):
     """(east, north, up) of the vector from site row ``k`` to (x, y, z)."""
-    dx = x - site[k, 0]
-    dy = y - site[k, 1]
-    dz = z - site[k, 2]
-    slat, clat, slon, clon = site[k, 3], site[k, 4], site[k, 5], site[k, 6]
+    dx = x - site[k, SITE_X]
+    dy = y - site[k, SITE_Y]
+    dz = z - site[k, SITE_Z]
+    slat, clat = site[k, SITE_SIN_LAT], site[k, SITE_COS_LAT]
+    slon, clon = site[k, SITE_SIN_LON], site[k, SITE_COS_LON]
     e = -slon * dx + clon * dy
     t = clon * dx + slon * dy
     n = -slat * t + clat * dz
@@ -96,8 +98,9 @@ _BAND = 1e-12
 def _count_fast(r_itrf, t, site, k, sin_thr):
     """Satellites clearly above sin_thr (u >= sin_thr·range), and how many sit in the
     ambiguous band; written as a plain reduction so LLVM vectorises it."""
-    sx, sy, sz = site[k, 0], site[k, 1], site[k, 2]
-    slat, clat, slon, clon = site[k, 3], site[k, 4], site[k, 5], site[k, 6]
+    sx, sy, sz = site[k, SITE_X], site[k, SITE_Y], site[k, SITE_Z]
+    slat, clat = site[k, SITE_SIN_LAT], site[k, SITE_COS_LAT]
+    slon, clon = site[k, SITE_SIN_LON], site[k, SITE_COS_LON]
     ux, uy, uz = clat * clon, clat * slon, slat
     above = 0
     band = 0

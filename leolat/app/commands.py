@@ -1,0 +1,335 @@
+"""The commands behind ``leolat``'s subcommands: each takes the parsed arguments, does the
+work through the library, prints its tables and returns the exit status."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..base.data import data_path
+from ..base.errors import LeolatError
+from ..base.version import __version__
+from ..ground.sites import Sites
+from ..network.pairs import parse_pairs
+from ..orbits.presets import presets
+from ..reference.time import TimeGrid
+from .specs import DEFAULT_SITES, load_constellation, load_sites
+
+__all__ = ["DEFAULT_CONSTELLATION", "DEFAULT_START", "DEFAULT_DURATION_S", "DEFAULT_STEP_S",
+           "DEFAULT_PAIRS", "COMMANDS"]
+
+DEFAULT_CONSTELLATION = "starlink-gen1-shell1"
+DEFAULT_START = "2026-01-01T00:00:00Z"
+DEFAULT_DURATION_S = 3600.0
+DEFAULT_STEP_S = 10.0
+# The main job's pairs, among the shipped default sites.
+DEFAULT_PAIRS = [("London, GB", "New York City, US"), ("London, GB", "Singapore, SG"),
+                 ("Frankfurt am Main, DE", "Johannesburg, ZA"), ("Tokyo, JP", "Sydney, AU"),
+                 ("São Paulo, BR", "Lagos, NG"), ("New York City, US", "Tokyo, JP"),
+                 ("Mumbai, IN", "Frankfurt am Main, DE")]
+
+
+# ----------------------------------------------------------------- shared helpers
+def _times(args) -> TimeGrid:
+    return TimeGrid.from_utc(args.start, args.duration, args.step)
+
+
+def _write(result, args, constellation=None):
+    if args.out:
+        from ..outputs.results import write_result
+
+        path = write_result(result, args.out, command=["leolat", *sys.argv[1:]],
+                            constellation=constellation)
+        print(f"wrote {path}")
+
+
+def _plot(fn, *a, args, **kw):
+    if args.plot:
+        fn(*a, save=args.plot, **kw)
+        print(f"wrote {args.plot}")
+
+
+def _print_table(table, floatfmt="{:.1f}"):
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_columns", 30,
+                           "display.float_format", floatfmt.format):
+        print(table.to_string())
+
+
+# ----------------------------------------------------------------- commands
+def _cmd_main(args) -> int:
+    """The main job: latency and coverage on the embedded default."""
+    from ..geometry.coverage import coverage
+    from ..network.links import LinkPolicy
+    from ..network.routing import Network
+    from ..network.summary import latency_summary
+
+    t0 = time.perf_counter()
+    constellation = load_constellation(args.constellation)
+    sites = load_sites(args.sites)
+    times = _times(args)
+    policy = LinkPolicy(min_elevation_deg=args.min_elevation)
+    net = Network(constellation, sites, policy, backend=args.backend)
+    pairs = DEFAULT_PAIRS if args.sites == DEFAULT_SITES else "all"
+    ds = net.latency(times, pairs, memory_budget_mb=args.memory_budget_mb)
+    summary = latency_summary(ds)
+    cov = coverage(constellation, sites, times, min_elevation_deg=args.min_elevation,
+                   backend=args.backend, memory_budget_mb=args.memory_budget_mb)
+    t1 = time.perf_counter()
+    print(f"leolat {__version__}: {constellation!r}, {len(sites)} sites, {times!r}")
+    print(f"GSLs at >= {args.min_elevation:g}° elevation, +Grid ISLs up to "
+          f"{policy.max_isl_range_km:,.0f} km\n")
+    print("Round-trip time over LEO (ms), with the vacuum bound and a fiber estimate:")
+    lat = summary[["rtt_min_ms", "rtt_median_ms", "rtt_p95_ms", "rtt_max_ms", "vacuum_rtt_ms",
+                   "fiber_rtt_ms"]].copy()
+    lat["reachable_pct"] = summary["reachable_pct"]
+    lat["path_changes"] = summary["path_changes"].astype(int)
+    lat.columns = ["min", "median", "p95", "max", "vacuum", "fiber", "reachable_pct", "path_changes"]
+    _print_table(lat)
+    print(f"\nCoverage at >= {args.min_elevation:g}° elevation:")
+    c = cov[["mean_visible", "min_visible", "max_visible", "percent_covered", "max_gap_s"]]
+    _print_table(c.to_dataframe().drop(columns=["lat_deg", "lon_deg", "weight"], errors="ignore"))
+    print(f"\n{t1 - t0:.1f} s in all (a machine's first run also compiles the kernels, cached "
+          f"for later runs)")
+    _write(ds, args, constellation)  # the latency Dataset (coverage: `leolat coverage --out`)
+    if args.plot:
+        from ..outputs.plot import rtt_timeseries
+
+        _plot(rtt_timeseries, ds, args=args)
+    return 0
+
+
+def _cmd_propagate(args) -> int:
+    t0 = time.perf_counter()
+    constellation = load_constellation(args.constellation)
+    times = _times(args)
+    t1 = time.perf_counter()
+    alt_min, alt_max, alt_sum, lat_max, failed, count = np.inf, -np.inf, 0.0, 0.0, 0, 0
+    n_chunks = 0
+    parts = []
+    for eph in constellation.propagate_chunks(times, backend=args.backend,
+                                              memory_budget_mb=args.memory_budget_mb):
+        lat, _, alt = eph.subpoints()
+        ok = eph.valid
+        failed += int(np.count_nonzero(~ok))
+        if ok.any():
+            alt_min = min(alt_min, float(alt[ok].min()))
+            alt_max = max(alt_max, float(alt[ok].max()))
+            alt_sum += float(alt[ok].sum())
+            lat_max = max(lat_max, float(np.abs(lat[ok]).max()))
+            count += int(ok.sum())
+        if args.out:
+            parts.append(eph.to_dataset())
+        n_chunks += 1
+    t2 = time.perf_counter()
+    n = len(constellation) * len(times)
+    print(f"leolat {__version__}: {constellation!r}")
+    if constellation.shells:
+        print(constellation.shell_table())
+    print(f"times        {times!r}")
+    print(f"propagated   {len(constellation):,} satellites × {len(times):,} times = {n:,} states "
+          f"in {t2 - t1:.2f} s ({n / max(t2 - t1, 1e-9) / 1e6:.2f} M states/s, "
+          f"backend {args.backend}, {n_chunks} chunk(s))")
+    if count:
+        print(f"altitude     min {alt_min:.1f} km, mean {alt_sum / count:.1f} km, "
+              f"max {alt_max:.1f} km (geodetic height above WGS84)")
+        print(f"latitude     sub-satellite points reach ±{lat_max:.2f}°")
+    print(f"failed       {failed:,} states (SGP4 errors; NaN positions)")
+    print(f"total time   {t2 - t0:.2f} s (load {t1 - t0:.2f} s; the first run on a machine also "
+          f"compiles the kernels, cached for later runs)")
+    if args.out:
+        import xarray as xr
+
+        _write(xr.concat(parts, dim="time"), args, constellation)
+    if args.plot:
+        from ..outputs.plot import ground_tracks
+
+        _plot(ground_tracks, constellation, times, args=args)
+    return 0
+
+
+def _cmd_passes(args) -> int:
+    from ..geometry.passes import passes
+
+    constellation = load_constellation(args.constellation)
+    sites = load_sites(args.sites)
+    times = _times(args)
+    table = passes(constellation, sites, times, args.min_elevation)
+    print(f"{len(table):,} passes of {len(constellation):,} satellites over {len(sites)} site(s), "
+          f"{times.start} .. {times.window_end} sampled every {args.step:g} s, "
+          f"elevation >= {args.min_elevation:g}°")
+    cols = ["site", "satellite", "rise_utc", "culminate_utc", "set_utc", "max_elevation_deg",
+            "duration_s"]
+    _print_table(table[cols].head(args.show), "{:.1f}")
+    if len(table) > args.show:
+        print(f"... {len(table) - args.show:,} more (--out FILE.csv for all)")
+    _write(table, args, constellation)
+    if args.plot:
+        from ..outputs.plot import ground_tracks
+
+        sats = np.unique(table["satellite"].head(6))
+        idx = [int(np.nonzero(constellation.names == s)[0][0]) for s in sats]
+        _plot(ground_tracks, constellation, times, satellites=idx, args=args)
+    return 0
+
+
+def _cmd_latency(args) -> int:
+    from ..network.links import LinkPolicy
+    from ..network.routing import Network
+    from ..network.summary import latency_summary
+
+    constellation = load_constellation(args.constellation)
+    sites = load_sites(args.sites)
+    policy = LinkPolicy(min_elevation_deg=args.min_elevation, max_isl_range_km=args.max_isl_range,
+                        isl="none" if args.no_isl else "plus_grid",
+                        ground_relay=args.ground_relay)
+    net = Network(constellation, sites, policy, backend=args.backend)
+    pairs = parse_pairs(args.pairs or "all", what="--pairs")
+    if pairs == "all" and args.sites == DEFAULT_SITES:
+        pairs = DEFAULT_PAIRS
+    ds = net.latency(_times(args), pairs, memory_budget_mb=args.memory_budget_mb)
+    summary = latency_summary(ds)
+    cols = ["rtt_min_ms", "rtt_median_ms", "rtt_p95_ms", "rtt_max_ms", "jitter_ms", "reachable_pct",
+            "path_changes", "vacuum_rtt_ms", "fiber_rtt_ms"]
+    _print_table(summary[cols], "{:.2f}")
+    _write(ds, args, constellation)
+    if args.plot:
+        from ..outputs.plot import rtt_timeseries
+
+        _plot(rtt_timeseries, ds, args.pair, args=args)
+    return 0
+
+
+def _cmd_coverage(args) -> int:
+    from ..geometry.coverage import coverage
+    from ..geometry.coverage_summary import coverage_summary
+
+    constellation = load_constellation(args.constellation)
+    targets = Sites.grid(args.grid) if args.grid else load_sites(args.sites)
+    ds = coverage(constellation, targets, _times(args), min_elevation_deg=args.min_elevation,
+                  k=args.k, backend=args.backend, memory_budget_mb=args.memory_budget_mb)
+    if args.grid:
+        s = coverage_summary(ds)
+        print(f"{len(targets):,} grid points ({args.grid:g}°), area-weighted:")
+        for name, value in s.iloc[0].items():
+            print(f"  {name:<28} {float(value):10.2f}")
+    else:
+        cols = ["mean_visible", "min_visible", "max_visible", "percent_covered", "n_gaps",
+                "max_gap_s", "mean_revisit_s"]
+        _print_table(ds[cols].to_dataframe().drop(columns=["lat_deg", "lon_deg", "weight"],
+                                                  errors="ignore"), "{:.1f}")
+    _write(ds, args, constellation)
+    if args.plot:
+        from ..outputs.plot import visible_histogram, world_map
+
+        if args.grid:
+            _plot(world_map, ds, "mean_visible", args=args)
+        else:
+            _plot(visible_histogram, ds, args=args)
+    return 0
+
+
+def _parse_when(spec: str):
+    """``NAME@START..END`` (either time optional) -> (name, start, end)."""
+    if "@" not in spec:
+        return spec, None, None
+    name, when = spec.split("@", 1)
+    start, _, end = when.partition("..")
+    return name, start or None, end or None
+
+
+def _cmd_failover(args) -> int:
+    from ..ground.tables import cloud_regions, gateways
+    from ..ground.terrestrial import Terrestrial
+    from ..network.hybrid import compare_scenarios, run_scenario
+    from ..network.links import LinkPolicy
+    from ..network.routing import Network
+    from ..network.scenario import Scenario
+
+    constellation = load_constellation(args.constellation)
+    offices = load_sites(args.offices)
+    pops = Sites.from_csv(args.pops or data_path("africa_europe_pops.csv"))
+    provider, _, region = args.cloud.partition(":")
+    gw = gateways(country=[c.strip() for c in args.gateway_countries.split(",")])
+    wan = Terrestrial.from_csv(args.links or data_path("africa_europe_fiber.csv"), sites=offices,
+                               gateways=gw, pops=pops,
+                               clouds=cloud_regions(provider=provider, region=region))
+    net = Network(constellation, wan, LinkPolicy(min_elevation_deg=args.min_elevation),
+                  backend=args.backend)
+    times = _times(args)
+    pairs = [(o, args.cloud) for o in offices.names]
+    failure = Scenario(args.name)
+    for spec in args.cut or []:
+        name, start, end = _parse_when(spec)
+        failure = failure.cut_fiber(name, start=start, end=end)
+    for spec in args.gateway_down or []:
+        name, start, end = _parse_when(spec)
+        failure = failure.gateway_down(name, start=start, end=end)
+    scenarios = [Scenario("normal")] + ([failure] if failure.outages else [])
+    table = compare_scenarios(net, scenarios, times, pairs, routing=args.routing)
+    cols = ["scenario", "pair", "normal_rtt_median_ms", "rtt_median_ms", "rtt_p95_ms", "rtt_max_ms",
+            "reachable_pct", "pct_fiber", "pct_leo", "pct_leo_fiber", "leo_only_rtt_median_ms",
+            "geo_rtt_ms", "vacuum_rtt_ms"]
+    print(f"{wan!r}; routing {args.routing}; {failure.describe()}")
+    _print_table(table[cols].set_index(["scenario", "pair"]), "{:.1f}")
+    wants_ds = args.plot or (args.out and Path(args.out).suffix.lower() in (".nc", ".zarr"))
+    ds = run_scenario(net, times, pairs, scenarios[-1], routing=args.routing) if wants_ds else None
+    if args.out:
+        _write(ds if Path(args.out).suffix.lower() in (".nc", ".zarr") else table, args,
+               constellation)
+    if args.plot:
+        from ..outputs.plot import rtt_timeseries
+
+        _plot(rtt_timeseries, ds, 0, args=args)
+    return 0
+
+
+def _cmd_czml(args) -> int:
+    from ..outputs.czml import write_czml
+
+    constellation = load_constellation(args.constellation)
+    sites = load_sites(args.sites)
+    if not args.out or Path(args.out).suffix.lower() != ".czml":
+        raise LeolatError("czml needs --out FILE.czml")
+    path = write_czml(args.out, constellation, _times(args), sites=sites, pair=args.pair,
+                      min_elevation_deg=args.min_elevation, max_satellites=args.max_satellites)
+    print(f"wrote {path}")
+    return 0
+
+
+def _cmd_study(args) -> int:
+    from .study import load_study, run_study
+
+    study = load_study(args.file)
+    out = run_study(study, out_dir=args.out_dir, workers=args.workers, scheduler=args.scheduler,
+                    resume=args.resume)
+    print(out.summary())
+    return 0
+
+
+def _cmd_presets(args) -> int:
+    table = presets()
+    print(f"{'preset':<26} {'shells':>6} {'sats':>6}  first shell")
+    for name, shells in table.items():
+        s = shells[0]
+        print(f"{name:<26} {len(shells):6d} {sum(x.n_sats for x in shells):6d}  "
+              f"{s.altitude_km:.0f} km {s.inclination_deg}° {s.planes}×{s.sats_per_plane} {s.kind}")
+    return 0
+
+
+def _cmd_shells(args) -> int:
+    constellation = load_constellation(args.constellation).infer_shells()
+    print(repr(constellation))
+    print(constellation.shell_table())
+    return 0
+
+
+# Subcommand name -> function (the main job under "main").
+COMMANDS = {"main": _cmd_main, "propagate": _cmd_propagate, "passes": _cmd_passes,
+            "latency": _cmd_latency, "coverage": _cmd_coverage, "failover": _cmd_failover,
+            "czml": _cmd_czml, "study": _cmd_study, "presets": _cmd_presets,
+            "shells": _cmd_shells}

@@ -1,0 +1,39 @@
+"""Constellations and sites from the short specs users type: a preset name or a file; "default",
+a CSV file or city names. Shared by the command line and study files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..base.data import data_path
+from ..base.errors import LeolatError
+from ..ground.sites import Sites
+from ..orbits.constellation import Constellation
+
+__all__ = ["load_constellation", "load_sites", "DEFAULT_SITES"]
+
+DEFAULT_SITES = "default"
+
+
+def load_constellation(spec: str) -> Constellation:
+    """A preset name or a TLE/OMM file path (OMM for .csv, .xml and .json)."""
+    path = Path(spec)
+    if path.exists():
+        if path.suffix.lower() in (".csv", ".xml", ".json"):
+            return Constellation.from_omm(path)
+        return Constellation.from_tle(path)
+    return Constellation.preset(spec)
+
+
+def load_sites(spec: str) -> Sites:
+    """``default`` (the shipped ten cities), a CSV file, or city names separated by ``;``
+    (``"London;Paris, FR"``: a comma picks the country)."""
+    if spec == DEFAULT_SITES:
+        return Sites.from_csv(data_path("sites_default.csv"))
+    path = Path(spec)
+    if path.suffix.lower() == ".csv" or path.exists():
+        return Sites.from_csv(path)
+    names = [n.strip() for n in spec.split(";") if n.strip()]
+    if not names:
+        raise LeolatError(f"no site names in {spec!r}")
+    return Sites.from_cities(names)

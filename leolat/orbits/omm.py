@@ -1,0 +1,182 @@
+"""Reading Orbit Mean-Elements Messages (CCSDS OMM) as CelesTrak serves them: CSV, XML, JSON.
+
+The XML layout is read with python-sgp4's ``sgp4.omm.parse_xml``; CSV and JSON
+are flat records with the same keywords.  Every record is checked for the
+fields SGP4 needs; a missing or non-numeric one raises :class:`OMMError`
+naming the file, the record (and for CSV the line) and the keyword.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sgp4 import omm as _sgp4_omm
+
+from ..base.constants import JD_UNIX_EPOCH, SECONDS_PER_DAY
+from ..base.errors import OMMError
+from .elements import ELEMENT_FIELDS
+
+__all__ = ["read_omm"]
+
+# OMM keyword -> leolat column, for the fields SGP4 cannot do without.
+_REQUIRED = {
+    "EPOCH": None,
+    "MEAN_MOTION": "mean_motion_rev_day",
+    "ECCENTRICITY": "eccentricity",
+    "INCLINATION": "inclination_deg",
+    "RA_OF_ASC_NODE": "raan_deg",
+    "ARG_OF_PERICENTER": "arg_perigee_deg",
+    "MEAN_ANOMALY": "mean_anomaly_deg",
+    "NORAD_CAT_ID": "satnum",
+    "BSTAR": "bstar_per_earth_radius",
+    "MEAN_MOTION_DOT": "mean_motion_dot_rev_day2",
+    "MEAN_MOTION_DDOT": "mean_motion_ddot_rev_day3",
+}
+# Optional keywords with their defaults.
+_OPTIONAL = {
+    "OBJECT_NAME": ("name", ""),
+    "OBJECT_ID": ("intldesg", ""),
+    "CLASSIFICATION_TYPE": ("classification", "U"),
+    "EPHEMERIS_TYPE": ("ephemeris_type", 0),
+    "ELEMENT_SET_NO": ("element_set_no", 0),
+    "REV_AT_EPOCH": ("rev_at_epoch", 0),
+}
+
+
+def _detect_format(text: str, suffix: str) -> str:
+    suffix = suffix.lower()
+    if suffix in (".csv", ".json", ".xml"):
+        return suffix[1:]
+    head = text.lstrip()[:1]
+    if head in "[{":
+        return "json"
+    if head == "<":
+        return "xml"
+    return "csv"
+
+
+def _epoch(value: str, where: dict) -> tuple[float, float]:
+    text = str(value).strip()
+    if text.endswith("Z"):
+        text = text[:-1]
+    try:
+        t = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise OMMError(f"EPOCH {value!r} is not an ISO-8601 time", field="EPOCH", **where) from exc
+    if t.tzinfo is not None:
+        t = t.astimezone(dt.UTC).replace(tzinfo=None)
+    days = (t.date() - dt.date(1970, 1, 1)).days
+    seconds = t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6
+    return JD_UNIX_EPOCH + days, seconds / SECONDS_PER_DAY
+
+
+def _record(fields: dict, where: dict) -> dict:
+    rec: dict[str, Any] = {}
+    for key, column in _REQUIRED.items():
+        value = fields.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise OMMError(f"required keyword {key} is missing or empty", field=key, **where)
+        if key == "EPOCH":
+            rec["epoch_jd"], rec["epoch_fr"] = _epoch(value, where)
+            continue
+        try:
+            number = int(value) if key == "NORAD_CAT_ID" else float(value)
+        except (TypeError, ValueError) as exc:
+            raise OMMError(f"{key} = {value!r} is not a number", field=key, **where) from exc
+        if not math.isfinite(number):
+            raise OMMError(f"{key} = {value!r} is not finite", field=key, **where)
+        rec[str(column)] = number
+    if not 0.0 <= rec["eccentricity"] < 1.0:
+        raise OMMError(f"ECCENTRICITY = {rec['eccentricity']} is outside [0, 1)",
+                       field="ECCENTRICITY", **where)
+    if not rec["mean_motion_rev_day"] > 0.0:
+        raise OMMError(f"MEAN_MOTION = {rec['mean_motion_rev_day']} is not positive",
+                       field="MEAN_MOTION", **where)
+    for key, (column, default) in _OPTIONAL.items():
+        value = fields.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            rec[column] = default
+            continue
+        if isinstance(default, int):
+            try:
+                rec[column] = int(value)
+            except (TypeError, ValueError) as exc:
+                raise OMMError(f"{key} = {value!r} is not an integer", field=key, **where) from exc
+        else:
+            rec[column] = str(value).strip()
+    # TLE-style international designator: "2019-074B" -> "19074B".
+    if len(rec["intldesg"]) >= 9 and rec["intldesg"][4] == "-":
+        rec["intldesg"] = rec["intldesg"][2:].replace("-", "")
+    return rec
+
+
+def read_omm(path, *, format: str | None = None) -> tuple[dict[str, np.ndarray], str]:
+    """Parse a CelesTrak OMM file (CSV, XML or JSON) into element columns.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file. Its format comes from the suffix, or from its first
+        character when the suffix says nothing.
+    format : {"csv", "xml", "json"}, optional
+        Force a format.
+
+    Returns
+    -------
+    columns : dict of str to numpy.ndarray
+        One array per :data:`leolat.tle.ELEMENT_FIELDS` entry, shape (n_sats,).
+    source : str
+
+    Raises
+    ------
+    OMMError
+        For the first bad record: file, record (and line for CSV), keyword.
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise OMMError("file not found", source=source) from exc
+    fmt = format or _detect_format(text, path.suffix)
+    records = []
+    if fmt == "csv":
+        reader = csv.DictReader(io.StringIO(text))
+        for k, row in enumerate(reader, start=1):
+            records.append(_record(row, {"source": source, "line": reader.line_num, "record": k}))
+    elif fmt == "json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise OMMError(f"not valid JSON: {exc.msg}", source=source, line=exc.lineno) from exc
+        if isinstance(data, dict):
+            data = [data]
+        for k, row in enumerate(data, start=1):
+            if not isinstance(row, dict):
+                raise OMMError("a JSON OMM record must be an object", source=source, record=k)
+            records.append(_record(row, {"source": source, "record": k}))
+    elif fmt == "xml":
+        import xml.etree.ElementTree as ET
+        try:
+            rows = list(_sgp4_omm.parse_xml(io.StringIO(text)))
+        except ET.ParseError as exc:
+            raise OMMError(f"not valid XML: {exc}", source=source, line=exc.position[0]) from exc
+        except AttributeError as exc:
+            raise OMMError("XML is not an OMM (a segment lacks metadata, data or meanElements)",
+                           source=source) from exc
+        for k, row in enumerate(rows, start=1):
+            records.append(_record(row, {"source": source, "record": k}))
+    else:
+        raise OMMError(f"unknown OMM format {fmt!r}; use 'csv', 'xml' or 'json'", source=source)
+    if not records:
+        raise OMMError("no OMM records found (empty file?)", source=source)
+    columns = {key: np.array([r[key] for r in records], dtype=dtype)
+               for key, dtype in ELEMENT_FIELDS.items()}
+    return columns, source

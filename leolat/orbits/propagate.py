@@ -1,0 +1,218 @@
+"""Propagation: backend choice, memory budget, chunking, and the Ephemeris it returns.
+
+The friendly layer here validates and allocates; the backends fill arrays:
+
+* ``"numba"`` (default) — leolat's own SGP4 kernel (:mod:`leolat._kernels.sgp4`),
+  parallel, with the TEME -> ITRF rotation fused in. Deep-space element sets
+  (period >= 225 min) are routed to the C++ code inside the same call;
+  ``Ephemeris.backend`` records which served each satellite.
+* ``"sgp4"`` — python-sgp4's C++ ``SatrecArray`` (Vallado's reference code),
+  followed by one fused numba pass that transposes to time-first and rotates
+  TEME -> ITRF.
+
+Satellites SGP4 cannot propagate (decayed, eccentricity out of range) are not
+exceptions: their positions are NaN and ``Ephemeris.error`` keeps SGP4's code
+(1 mean eccentricity, 2 mean motion, 3 perturbed eccentricity, 4 semi-latus
+rectum, 6 decayed). Unlike python-sgp4, which still returns the sub-surface
+position with code 6, every failed state is NaN here, so it can never be
+mistaken for a satellite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .._kernels import frames as _kf
+from .._kernels import sgp4 as _ksgp4
+from .._kernels import sgp4_approx as _kapprox
+from ..base import progress as _progress
+from ..base.budget import DEFAULT_MEMORY_BUDGET_MB, MIB, budget_bytes, check_budget
+from ..base.errors import LeolatError, MemoryBudgetError
+from ..reference.eop import earth_orientation
+from ..reference.time import TimeLike, as_timegrid
+from .ephemeris import Ephemeris
+
+if TYPE_CHECKING:
+    from .constellation import Constellation
+
+__all__ = ["BACKENDS", "DEFAULT_BACKEND", "bytes_per_sat_time", "check_backend", "propagate",
+           "propagate_chunks", "positions_at"]
+
+BACKENDS = ("numba", "numba-approx", "sgp4")
+DEFAULT_BACKEND = "numba"
+
+# Bytes held per satellite·time: r and v in TEME and ITRF (4 × 3 float64), the
+# error code (uint8), and the backend's satellite-major r, v scratch (2 × 3 float64).
+_OUTPUT_BYTES = 4 * 3 * 8 + 1
+_SCRATCH_BYTES = 2 * 3 * 8 + 1
+
+
+def bytes_per_sat_time(positions_only: bool = False) -> int:
+    """Peak bytes one satellite·time costs during :func:`propagate` (outputs + scratch)."""
+    if positions_only:
+        return 3 * 8 + 1 + _SCRATCH_BYTES
+    return _OUTPUT_BYTES + _SCRATCH_BYTES
+
+
+def check_backend(backend: str) -> str:
+    """``backend`` if it is one of :data:`BACKENDS`, else a LeolatError listing them."""
+    if backend not in BACKENDS:
+        raise LeolatError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    return backend
+
+
+def _check_budget(n_sats: int, n_times: int, memory_budget_mb: float, positions_only: bool) -> None:
+    per_time = max(1, n_sats) * bytes_per_sat_time(positions_only)
+    fits = max(1, int(budget_bytes(memory_budget_mb) // per_time))
+    check_budget(n_times * per_time, memory_budget_mb,
+                 f"propagating {n_sats:,} satellites × {n_times:,} times",
+                 f"Iterate over time instead with constellation.propagate_chunks(times) "
+                 f"({fits:,} times per chunk fit the budget), or raise memory_budget_mb.",
+                 "(ITRF r + scratch)" if positions_only else "(TEME and ITRF r, v + scratch)")
+
+
+def _cpp_into(sat_array, columns: np.ndarray, when: _kf.Instants, out: _kf.States) -> None:
+    """python-sgp4's C++ for some satellites, rotated and written at ``columns`` of ``out``."""
+    e_st, r_st, v_st = sat_array.sgp4(when.jd, when.fr)
+    if out.full:
+        _kf.teme_to_itrf_sat_major(e_st, r_st, v_st, when, columns, out)
+        return
+    # Positions only: rotate into compact scratch, then keep the positions.
+    shape = (when.jd.size, columns.size, 3)
+    scratch = _kf.States(True, np.empty(shape), np.empty(shape), np.empty(shape), np.empty(shape),
+                         np.empty((when.jd.size, columns.size), dtype=np.uint8))
+    _kf.teme_to_itrf_sat_major(e_st, r_st, v_st, when, np.arange(columns.size), scratch)
+    out.r_itrf[:, columns] = scratch.r_itrf
+    out.error[:, columns] = scratch.error
+
+
+def propagate(constellation: Constellation, times: TimeLike, *, backend: str = DEFAULT_BACKEND, ut1_utc: bool = True,
+              polar_motion: bool = False, positions_only: bool = False,
+              memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB) -> Ephemeris:
+    """Propagate every satellite of a constellation over a time grid.
+
+    See :meth:`leolat.Constellation.propagate` for the parameters.
+    """
+    times = as_timegrid(times)
+    check_backend(backend)
+    n_sats, n_times = len(constellation), len(times)
+    _check_budget(n_sats, n_times, memory_budget_mb, positions_only)
+    dut1, xp, yp = earth_orientation(times.jd, times.fr, ut1_utc=ut1_utc,
+                                     polar_motion=polar_motion)
+    prepared = constellation.prepared
+    full = not positions_only
+    shape = (n_times, n_sats, 3)
+    r_itrf = np.empty(shape)
+    # Placeholders the kernels never touch when only positions are wanted.
+    r_teme, v_teme, v_itrf = (np.empty(shape if full else (1, 1, 3)) for _ in range(3))
+    error = np.empty((n_times, n_sats), dtype=np.uint8)
+    served_by = np.full(n_sats, "sgp4", dtype="U12")
+    when = _kf.Instants(np.asarray(times.jd), np.asarray(times.fr), dut1, xp, yp)
+    out = _kf.States(full, r_teme, v_teme, r_itrf, v_itrf, error)
+    if backend == "numba-approx" and prepared.near.size:
+        coef, blocks = prepared.near_coef
+        contiguous = bool(prepared.near[-1] - prepared.near[0] == prepared.near.size - 1)
+        _kapprox.propagate_itrf_approx(coef, blocks, prepared.near, contiguous, when,
+                                       prepared.gravity, out)
+        served_by[prepared.near] = "numba-approx"
+    elif backend == "numba" and prepared.near.size:
+        _ksgp4.propagate_itrf(prepared.coef, prepared.near, when, prepared.gravity,
+                              _ksgp4.TILE_SATS, out)
+        served_by[prepared.near] = "numba"
+    if backend == "sgp4":
+        _cpp_into(prepared.satrec_array, np.arange(n_sats), when, out)
+    elif prepared.deep.size:
+        # Deep-space satellites go through the C++ code inside the same call.
+        _cpp_into(prepared.deep_array, prepared.deep, when, out)
+    return Ephemeris(
+        times=times,
+        satnum=constellation.satnum,
+        names=constellation.names,
+        r_teme_km=r_teme if full else None, v_teme_km_s=v_teme if full else None,
+        r_itrf_km=r_itrf, v_itrf_km_s=v_itrf if full else None,
+        error=error, backend=served_by,
+        ut1_utc=ut1_utc, polar_motion=polar_motion,
+    )
+
+
+def propagate_chunks(constellation: Constellation, times: TimeLike, *,
+                     backend: str = DEFAULT_BACKEND, ut1_utc: bool = True,
+                     polar_motion: bool = False, positions_only: bool = False,
+                     memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
+                     max_chunk_times: int | None = None) -> Iterator[Ephemeris]:
+    """Yield Ephemeris chunks over consecutive slices of ``times``, each within the budget.
+
+    Parameters
+    ----------
+    constellation : Constellation
+    times : TimeGrid
+    backend, ut1_utc, polar_motion, positions_only
+        As for :func:`propagate`.
+    memory_budget_mb : float
+        Peak memory one chunk may take, in MiB (2**20 bytes).
+    max_chunk_times : int, optional
+        Cap on the instants per chunk (smaller chunks, e.g. for progress). Chunking
+        never changes results: each step is computed on its own.
+
+    Raises
+    ------
+    MemoryBudgetError
+        If not even one time step fits the budget.
+    """
+    times = as_timegrid(times)
+    check_backend(backend)
+    per_time = max(1, len(constellation)) * bytes_per_sat_time(positions_only)
+    chunk = int(budget_bytes(memory_budget_mb) // per_time)
+    if chunk < 1:
+        raise MemoryBudgetError(
+            f"one time step of {len(constellation):,} satellites needs {per_time / MIB:.1f} MiB, "
+            f"over the memory budget of {memory_budget_mb:g} MiB; raise memory_budget_mb or "
+            f"select fewer satellites")
+    if max_chunk_times is not None:
+        chunk = max(1, min(chunk, int(max_chunk_times)))
+    with _progress.bar(len(times), f"{len(constellation):,} satellites") as bar:
+        for sub in times.chunks(chunk):
+            yield propagate(constellation, sub, backend=backend, ut1_utc=ut1_utc,
+                            polar_motion=polar_motion, positions_only=positions_only,
+                            memory_budget_mb=memory_budget_mb)
+            bar.update(len(sub))
+
+
+def positions_at(constellation: Constellation, sat_index, jd, fr, *, ut1_utc: bool = True,
+                 polar_motion: bool = False) -> np.ndarray:
+    """ITRF positions (n, 3) km of satellite ``sat_index[i]`` at UTC ``jd[i] + fr[i]``.
+
+    Each pair has its own instant: what root finders need. Near-Earth satellites
+    go through the exact numba kernel, deep-space ones through the C++; NaN where
+    SGP4 fails.
+    """
+    sat_index = np.ascontiguousarray(sat_index, dtype=np.intp)
+    jd = np.ascontiguousarray(jd, dtype=np.float64)
+    fr = np.ascontiguousarray(fr, dtype=np.float64)
+    prepared = constellation.prepared
+    dut1, xp, yp = earth_orientation(jd, fr, ut1_utc=ut1_utc, polar_motion=polar_motion)
+    out = np.empty((sat_index.size, 3))
+    error = np.zeros(sat_index.size, dtype=np.uint8)
+    _ksgp4.propagate_pairs(prepared.coef, sat_index, _kf.Instants(jd, fr, dut1, xp, yp),
+                           prepared.gravity, out, error)
+    deep = np.nonzero(np.isin(sat_index, prepared.deep))[0]
+    for i in deep:  # rare in LEO work; one C++ call per pair
+        sat = prepared.satrecs[sat_index[i]]
+        e, r, v = sat.sgp4(jd[i], fr[i])
+        if e:
+            out[i] = np.nan
+            continue
+        r_itrf, _ = teme_to_itrf_single(np.array(r), np.array(v), jd[i], fr[i], dut1[i], xp[i], yp[i])
+        out[i] = r_itrf
+    return out
+
+
+def teme_to_itrf_single(r, v, jd, fr, dut1_s, xp_rad, yp_rad):
+    """One TEME state to ITRF (numpy arrays of 3), with the kernels' rotation."""
+    w = np.empty((3, 3))
+    c, s, omega = _kf.earth_rotation(jd, fr, dut1_s, xp_rad, yp_rad, w)
+    out = _kf.rotate_state(c, s, omega, w, r[0], r[1], r[2], v[0], v[1], v[2])
+    return np.array(out[:3]), np.array(out[3:])

@@ -1,0 +1,194 @@
+"""Plots with matplotlib (the headless Agg backend unless one is already chosen).
+
+Each function draws on ``ax`` (a new figure when None) and returns the Figure;
+``save=PATH`` writes a PNG. Coastlines come from the Natural Earth 1:110m outlines
+shipped in ``data/coastlines_110m.csv``: nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+
+import numpy as np
+
+from ..base import data as _data
+from ..base.errors import LeolatError
+
+__all__ = ["rtt_timeseries", "world_map", "ground_tracks", "visible_histogram", "coastlines"]
+
+
+def _axes(ax, figsize):
+    import matplotlib
+
+    if matplotlib.get_backend().lower() not in ("agg", "pdf", "svg", "ps", "cairo") and \
+            not matplotlib.is_interactive():
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+        return fig, ax
+    return ax.figure, ax
+
+
+def _finish(fig, save):
+    if save is not None:
+        fig.savefig(save, dpi=110, bbox_inches="tight")
+    return fig
+
+
+@functools.lru_cache(maxsize=1)
+def coastlines() -> tuple[np.ndarray, np.ndarray]:
+    """Coastline rings as (lon_deg, lat_deg) arrays, rings separated by NaN."""
+    text = _data.read_text("coastlines_110m.csv")
+    arr = np.loadtxt(io.StringIO(text), delimiter=",", comments="#", skiprows=4)
+    return arr[:, 0], arr[:, 1]
+
+
+def _draw_coastlines(ax, **kw):
+    lon, lat = coastlines()
+    ax.plot(lon, lat, color=kw.pop("color", "0.25"), lw=kw.pop("lw", 0.6), zorder=5, **kw)
+
+
+def _map_axes(ax):
+    ax.set(xlim=(-180, 180), ylim=(-90, 90), xlabel="longitude (deg)", ylabel="latitude (deg)",
+           xticks=np.arange(-180, 181, 60), yticks=np.arange(-90, 91, 30))
+    ax.set_aspect("equal")
+
+
+def rtt_timeseries(ds, pair=None, *, ax=None, save=None):
+    """RTT of one pair over time, with the fiber estimate and vacuum bound, path changes marked.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        From :meth:`Network.latency` or :func:`leolat.hybrid_latency`.
+    pair : str or int, optional
+        Pair label or index (default: the first).
+    """
+    if "rtt_ms" not in ds:
+        raise LeolatError("rtt_timeseries needs a latency Dataset (with rtt_ms)")
+    k = 0 if pair is None else (pair if isinstance(pair, (int, np.integer))
+                                else _pair_index(ds, pair))
+    one = ds.isel(pair=k)
+    fig, ax = _axes(ax, (9, 3.6))
+    t = one["time"].values
+    ax.plot(t, one["rtt_ms"], color="C0", lw=1.3, label="RTT")
+    if "fiber_only_rtt_ms" in one:
+        ax.plot(t, one["fiber_only_rtt_ms"], color="C2", ls="--", lw=1.5, label="fiber only")
+    elif "fiber_rtt_ms" in one:
+        ax.axhline(float(one["fiber_rtt_ms"]), color="C2", ls="--", lw=1.5,
+                   label=f"fiber estimate (stretch {ds.attrs.get('fiber_stretch', '?')})")
+    ax.axhline(float(one["vacuum_rtt_ms"]), color="k", ls=":", lw=1, label="vacuum bound")
+    if "path_change" in one:
+        ch = one["path_change"].values.astype(bool)
+        ax.plot(t[ch], one["rtt_ms"].values[ch], "|", color="C3", ms=9, label="path change")
+    levels = [float(one["vacuum_rtt_ms"])]
+    for name in ("rtt_ms", "fiber_only_rtt_ms", "fiber_rtt_ms"):
+        if name in one and np.isfinite(one[name].values).any():
+            levels.append(float(np.nanmax(one[name].values)))
+    top = max(levels)
+    ax.set(ylim=(0, 1.25 * top if top > 0 else 1), ylabel="RTT (ms)", xlabel="time (UTC)",
+           title=str(one["pair"].values))
+    ax.legend(loc="lower right", fontsize=8)
+    fig.autofmt_xdate()
+    return _finish(fig, save)
+
+
+def _pair_index(ds, pair) -> int:
+    labels = [str(p) for p in ds["pair"].values]
+    if pair not in labels:
+        import difflib
+
+        close = difflib.get_close_matches(str(pair), labels, n=3)
+        raise LeolatError(f"no pair {pair!r} in the Dataset" + (f"; did you mean {close}?" if close else ""))
+    return labels.index(pair)
+
+
+def world_map(ds, variable: str = "mean_visible", *, ax=None, cmap="viridis", save=None, title=None):
+    """A coverage variable on a world map with coastlines.
+
+    Regular latitude/longitude grids (:meth:`Sites.grid`) are drawn as cells, other
+    target sets as dots.
+    """
+    if variable not in ds or "lat_deg" not in ds.coords:
+        raise LeolatError(f"world_map needs a coverage Dataset with {variable!r} and lat_deg/lon_deg "
+                          f"coordinates; it has {sorted(ds.data_vars)}")
+    fig, ax = _axes(ax, (10, 5.2))
+    lat, lon = ds["lat_deg"].values, ds["lon_deg"].values
+    val = ds[variable].values.astype(float)
+    ulat, ulon = np.unique(lat), np.unique(lon)
+    if ulat.size * ulon.size == lat.size and ulat.size > 1 and ulon.size > 1:
+        grid = np.full((ulat.size, ulon.size), np.nan)
+        grid[np.searchsorted(ulat, lat), np.searchsorted(ulon, lon)] = val
+        dlat, dlon = np.diff(ulat).mean(), np.diff(ulon).mean()
+        lat_e = np.concatenate([ulat - dlat / 2, [ulat[-1] + dlat / 2]])
+        lon_e = np.concatenate([ulon - dlon / 2, [ulon[-1] + dlon / 2]])
+        mesh = ax.pcolormesh(lon_e, lat_e, grid, cmap=cmap, shading="flat")
+    else:
+        mesh = ax.scatter(lon, lat, c=val, cmap=cmap, s=12)
+    units = ds[variable].attrs.get("units", "")
+    fig.colorbar(mesh, ax=ax, shrink=0.75, label=variable + (f" ({units})" if units else ""))
+    _draw_coastlines(ax)
+    _map_axes(ax)
+    ax.set_title(title or variable.replace("_", " "))
+    return _finish(fig, save)
+
+
+def ground_tracks(source, times=None, *, satellites=None, ax=None, save=None):
+    """Sub-satellite tracks on a world map with coastlines.
+
+    Parameters
+    ----------
+    source : Ephemeris or Constellation
+    times : TimeGrid, required with a Constellation
+    satellites : sequence of int, optional
+        Which satellites (default: up to the first 12).
+    """
+    from ..orbits.ephemeris import Ephemeris
+
+    if isinstance(source, Ephemeris):
+        eph = source
+    else:
+        if times is None:
+            raise LeolatError("ground_tracks(constellation, ...) needs times")
+        idx = np.arange(min(12, len(source))) if satellites is None else np.asarray(satellites)
+        eph = source[idx].propagate(times, positions_only=True)
+        satellites = None
+    lat, lon, _ = eph.subpoints()
+    sats = np.arange(min(12, lat.shape[1])) if satellites is None else np.asarray(satellites)
+    fig, ax = _axes(ax, (10, 5.2))
+    _draw_coastlines(ax, color="0.55")
+    for k, s in enumerate(sats):
+        la, lo = lat[:, s].copy(), lon[:, s].copy()
+        jump = np.abs(np.diff(lo)) > 180  # break the line where it wraps around the map
+        la = np.insert(la, np.nonzero(jump)[0] + 1, np.nan)
+        lo = np.insert(lo, np.nonzero(jump)[0] + 1, np.nan)
+        ax.plot(lo, la, lw=1.1, color=f"C{k % 10}")
+        ax.plot(lon[0, s], lat[0, s], "o", ms=4, color=f"C{k % 10}")
+    _map_axes(ax)
+    ax.set_title(f"ground tracks of {len(sats)} satellites (dots: start)")
+    return _finish(fig, save)
+
+
+def visible_histogram(source, *, ax=None, save=None):
+    """Share of (site, time step) samples with each number of visible satellites.
+
+    ``source`` is a coverage Dataset (its ``visible_histogram``, summed over targets)
+    or a :class:`~leolat.visibility.Visibility` (its counts).
+    """
+    fig, ax = _axes(ax, (7, 3.6))
+    if hasattr(source, "counts") and not hasattr(source, "data_vars"):
+        counts = np.asarray(source.counts).ravel()
+        hist = np.bincount(counts)
+    elif "visible_histogram" in source:
+        hist = source["visible_histogram"].values.sum(axis=0)
+    else:
+        raise LeolatError("visible_histogram needs a coverage Dataset or a Visibility")
+    share = 100.0 * hist / max(hist.sum(), 1)
+    last = np.nonzero(hist)[0].max() + 1 if hist.any() else 1
+    ax.bar(np.arange(last), share[:last], color="C0", width=0.85)
+    ax.set(xlabel="satellites in view", ylabel="share of samples (%)",
+           title="visible-satellite counts")
+    return _finish(fig, save)

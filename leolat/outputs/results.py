@@ -1,0 +1,189 @@
+"""Writing and reading results: xarray Datasets to NetCDF and Zarr, tables to Parquet and CSV.
+
+Every file carries its provenance: leolat's and its dependencies' versions, the
+command line, the element-set epochs, the link policy and units (the Dataset's
+own attributes), so that a result found on a disk a year later says what made it.
+Reading a file back gives the same Dataset or DataFrame.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..base.errors import ResultFormatError
+
+__all__ = ["write_result", "read_result", "provenance", "FORMATS"]
+
+# Suffix -> kind. NetCDF and Zarr hold Datasets; Parquet and CSV hold tables (a
+# Dataset is flattened to one row per (time, pair) or per target).
+FORMATS = {".nc": "netcdf", ".zarr": "zarr", ".parquet": "parquet", ".csv": "csv"}
+_DEPENDENCIES = ("numpy", "numba", "sgp4", "skyfield", "astropy", "xarray", "pandas", "pyproj")
+_CSV_META = "# leolat-metadata: "
+_WRITE_FACTS = ("created_utc", "command_line", "leolat_version")
+
+
+
+def provenance(*, command=None, constellation=None) -> dict:
+    """Flat, netCDF-safe attributes saying what made a result.
+
+    Parameters
+    ----------
+    command : sequence of str or str, optional
+        The command line (default: ``sys.argv`` when run from the ``leolat`` command).
+    constellation : Constellation, optional
+        Adds its source and the range of its element-set epochs.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ..base.version import __version__
+
+    attrs: dict[str, object] = {"leolat_version": __version__,
+             "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+             "python_version": sys.version.split()[0]}
+    for dep in _DEPENDENCIES:
+        try:
+            attrs[f"{dep}_version"] = version(dep)
+        except PackageNotFoundError:
+            pass
+    if command is not None:
+        attrs["command_line"] = command if isinstance(command, str) else " ".join(map(str, command))
+    if constellation is not None:
+        ep = constellation.epoch_utc
+        attrs["constellation"] = str(constellation.source)
+        attrs["n_satellites"] = len(constellation)
+        attrs["element_epoch_min_utc"] = str(ep.min())[:26] + "Z"
+        attrs["element_epoch_max_utc"] = str(ep.max())[:26] + "Z"
+    return attrs
+
+
+def _kind(path: Path) -> str:
+    kind = FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise ResultFormatError(f"{path}: unknown result format {path.suffix!r}; use one of "
+                                f"{', '.join(FORMATS)}")
+    return kind
+
+
+def write_result(result, path, *, command=None, constellation=None) -> Path:
+    """Write a Dataset or DataFrame to ``path``, chosen by its suffix, with provenance.
+
+    ``.nc`` (NetCDF4 via h5netcdf) and ``.zarr`` (Zarr format 2: fixed-width strings
+    are stable there) take Datasets; ``.parquet`` and ``.csv`` take tables, and a
+    Dataset is flattened with ``to_dataframe()``. The file appears whole or not at
+    all: it is written beside its final name and renamed into place.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    import pandas as pd
+    import xarray as xr
+
+    path = Path(path)
+    kind = _kind(path)
+    meta = provenance(command=command, constellation=constellation)
+    if isinstance(result, xr.Dataset):
+        ds = result.copy()
+        # The Dataset's own attributes (policy, constellation) win over the generic ones,
+        # except the facts of this write.
+        ds.attrs = {**meta, **ds.attrs, **{k: meta[k] for k in _WRITE_FACTS if k in meta}}
+        table = None
+    elif isinstance(result, pd.DataFrame):
+        ds, table = None, result.copy()
+        table.attrs = {**table.attrs, **meta}
+    else:
+        raise ResultFormatError(f"can write an xarray.Dataset or a pandas.DataFrame, not "
+                                f"{type(result).__name__}")
+    if kind in ("netcdf", "zarr") and ds is None:
+        raise ResultFormatError(f"{path}: {kind} holds Datasets; write tables as .parquet or .csv")
+    if kind in ("parquet", "csv") and table is None:
+        table = _flatten(ds)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        out = tmp / path.name
+        if kind == "netcdf" and ds is not None:
+            ds.to_netcdf(out, engine="h5netcdf")
+        elif kind == "zarr" and ds is not None:
+            ds.to_zarr(out, mode="w", zarr_format=2, consolidated=True)
+        elif kind == "parquet":
+            _write_parquet(table, out)
+        else:
+            _write_csv(table, out)
+        if path.is_dir():  # a Zarr store being replaced
+            shutil.rmtree(path)
+        os.replace(out, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return path
+
+
+def _flatten(ds):
+    """A Dataset as a table: one row per element of its largest dimension set."""
+    table = ds.to_dataframe().reset_index()
+    table.attrs = dict(ds.attrs)
+    units = {k: v.attrs["units"] for k, v in ds.variables.items() if "units" in v.attrs}
+    if units:
+        table.attrs["units"] = json.dumps(units)
+    return table
+
+
+def _write_parquet(table, out: Path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t = pa.Table.from_pandas(table, preserve_index=False)
+    meta = dict(t.schema.metadata or {})
+    meta[b"leolat"] = json.dumps(table.attrs, default=str).encode()
+    pq.write_table(t.replace_schema_metadata(meta), out)
+
+
+def _write_csv(table, out: Path):
+    attrs = dict(table.attrs)
+    attrs["_dtypes"] = json.dumps({c: str(t) for c, t in table.dtypes.items()})
+    with open(out, "w", encoding="utf-8", newline="") as f:
+        f.write(_CSV_META + json.dumps(attrs, default=str) + "\n")
+        table.to_csv(f, index=False)
+
+
+def read_result(path):
+    """Read what :func:`write_result` wrote: a Dataset (``.nc``, ``.zarr``) or a DataFrame
+    (``.parquet``, ``.csv``) with its attributes."""
+    import pandas as pd
+    import xarray as xr
+
+    path = Path(path)
+    kind = _kind(path)
+    if not path.exists():
+        raise ResultFormatError(f"{path}: no such file")
+    if kind == "netcdf":
+        return xr.load_dataset(path, engine="h5netcdf")
+    if kind == "zarr":
+        return xr.open_zarr(path, consolidated=True).load()
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        t = pq.read_table(path)
+        table = t.to_pandas()
+        raw = (t.schema.metadata or {}).get(b"leolat")
+        table.attrs = json.loads(raw) if raw else {}
+        return table
+    with open(path, encoding="utf-8") as f:
+        first = f.readline()
+        if not first.startswith(_CSV_META):
+            raise ResultFormatError(f"{path}, line 1: not a leolat CSV (no metadata line)")
+        attrs = json.loads(first[len(_CSV_META):])
+        table = pd.read_csv(f)
+    for col, dtype in json.loads(attrs.pop("_dtypes", "{}")).items():  # CSV stores text
+        if dtype.startswith("datetime64"):
+            table[col] = pd.to_datetime(table[col]).astype(dtype)
+        elif dtype != str(table[col].dtype):
+            table[col] = table[col].astype(dtype)
+    table.attrs = attrs
+    return table
