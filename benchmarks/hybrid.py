@@ -25,6 +25,7 @@ from scipy.sparse.csgraph import dijkstra
 import leolat
 from leolat import Constellation, LinkPolicy, Network, Scenario, Sites, Terrestrial, TimeGrid
 from leolat.base.constants import SPEED_OF_LIGHT_KM_S
+from leolat.network.hybrid import MEDIA
 
 from ._harness import print_table, write_json
 
@@ -88,7 +89,7 @@ def run(args) -> dict:
     n_steps = max(10, int(360 * args.scale))
     times = TimeGrid.from_utc("2026-11-24T00:00:00Z", n_steps * 10, 10)
     src, dst = net.resolve_pairs(pairs)
-    net._route(times[:2], src, dst, 512.0)  # compile outside the timing
+    net.route(times[:2], pairs)  # compile outside the timing
 
     def best(fn):
         out, best_s = None, np.inf
@@ -98,12 +99,12 @@ def run(args) -> dict:
             best_s = min(best_s, time.perf_counter() - t0)
         return out, best_s
 
-    routed, t_route = best(lambda: net._route(times, src, dst, 512.0))
+    routed, t_route = best(lambda: net.route(times, pairs))
     cut = Scenario("cut").cut_fiber(str(t.link_names[0]), start="2026-11-24T00:20:00Z")
     _, t_scen = best(lambda: leolat.run_scenario(net, times, pairs, cut))
     plain = Network(c, t.nodes, POLICY)
-    plain._route(times[:2], src, dst, 512.0)
-    _, t_plain = best(lambda: plain._route(times, src, dst, 512.0))
+    plain.route(times[:2], pairs)
+    _, t_plain = best(lambda: plain.route(times, pairs))
 
     sub = times[:: max(1, n_steps // 10)]
     eph = c.propagate(sub, positions_only=True)
@@ -111,7 +112,7 @@ def run(args) -> dict:
     t0 = time.perf_counter()
     base = [scipy_baseline(eph.r_itrf_km[i], net, t, sources) for i in range(len(sub))]
     t_base = (time.perf_counter() - t0) / len(sub)
-    ours = net._route(sub, src, dst, 512.0)["distance_km"]
+    ours = net.route(sub, pairs).distance_km
     row_of = {s: k for k, s in enumerate(sources)}
     worst = 0.0
     for i, b in enumerate(base):
@@ -128,7 +129,7 @@ def run(args) -> dict:
              "ms": t_base * 1e3}]
     for r in rows:
         r["ratio"] = t_base * 1e3 / r["ms"]
-    medium = leolat.hybrid.MEDIA[routed["medium"] + 1]
+    medium = MEDIA[routed.medium + 1]
     share = {m: float(np.mean(medium == m)) for m in ("fiber", "leo", "leo+fiber")}
     print_table(f"hybrid routing: {len(c):,} satellites + {len(t.nodes)} ground nodes, "
                 f"{t.n_links} fiber links, {len(pairs)} pairs, {n_steps} steps", rows,

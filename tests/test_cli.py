@@ -1,18 +1,46 @@
-"""The command line, run as a user runs it: a real subprocess."""
+"""The command line: the main job and the error paths as a user runs them (a real
+subprocess), every command in process through ``leolat.app.cli.main`` (the same parser and
+code, without paying for a fresh interpreter and kernel load per test)."""
 
+import contextlib
+import io
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
 
+from leolat.app.cli import main
 
-def _run(*args):
-    return subprocess.run([sys.executable, "-m", "leolat", *args], capture_output=True, text=True,
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _run(*args) -> Result:
+    """``leolat ARGS`` in this process, with its standard output and error captured."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # --help, and argparse's own usage errors
+            code = int(exc.code or 0)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def _run_process(*args) -> Result:
+    """``python -m leolat ARGS`` in a real subprocess."""
+    done = subprocess.run([sys.executable, "-m", "leolat", *args], capture_output=True, text=True,
                           timeout=300)
+    return Result(done.returncode, done.stdout, done.stderr)
 
 
+@pytest.mark.slow
 def test_main_job_is_a_latency_and_coverage_study():
-    out = _run()
+    out = _run_process()
     assert out.returncode == 0, out.stderr
     assert "1,584 satellites" in out.stdout and "10 sites" in out.stdout
     assert "Round-trip time over LEO" in out.stdout and "Coverage at >= 25°" in out.stdout
@@ -45,14 +73,14 @@ def test_propagate_a_tle_file(tmp_path):
     (("propagate", "--start", "2026-01-01T00:00:00"), "no time zone"),
 ])
 def test_user_errors_are_one_line_and_exit_2(args, message):
-    out = _run(*args)
+    out = _run_process(*args)
     assert out.returncode == 2
     assert message in out.stderr and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
 
 
 def test_debug_shows_the_traceback():
-    out = _run("--debug", "propagate", "--constellation", "kuipr")
+    out = _run_process("--debug", "propagate", "--constellation", "kuipr")
     assert out.returncode != 0 and "Traceback" in out.stderr
 
 
@@ -114,7 +142,8 @@ def test_czml_and_study_commands(tmp_path):
     out = _run("czml", "--constellation", "starlink-gen1-shell1", "--sites", "London;New York City",
                "--pair", "London, GB->New York City, US", "--duration", "300",
                "--out", str(tmp_path / "x.czml"))
-    assert out.returncode == 0, out.stderr and (tmp_path / "x.czml").stat().st_size > 100_000
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "x.czml").stat().st_size > 100_000
     study = tmp_path / "s.toml"
     study.write_text('[study]\nname = "s"\noutput = "res"\nmetrics = ["coverage"]\n'
                      '[[constellations]]\nsource = "starlink-gen1-shell1"\n'

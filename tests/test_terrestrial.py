@@ -120,7 +120,7 @@ def test_roles_decide_gsls_and_relays():
     assert list(net.relay) == [False, True, True, True]
     relay = leolat.Network(leolat.Constellation.walker(2, 4, 550, 53, 1), t,
                            leolat.LinkPolicy(ground_relay=True))
-    assert relay._relay.all()
+    assert relay.relay.all()
 
 
 def test_shipped_tables_have_sources_and_sane_places():

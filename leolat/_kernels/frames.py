@@ -8,6 +8,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import prange
 
+from ..base.constants import JD_J2000, SECONDS_PER_DAY
 from ._jit import jit, pjit
 
 
@@ -36,8 +37,8 @@ class States(NamedTuple):
     error: np.ndarray
 
 _TAU = 2.0 * math.pi
-_DAY_S = 86400.0
-_T0 = 2451545.0
+_DAY_S = SECONDS_PER_DAY
+_T0 = JD_J2000
 
 
 @jit

@@ -174,9 +174,13 @@ def _check_outputs(args):
         raise LeolatError(f"--plot {plot}: use a .png, .pdf or .svg file name")
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``leolat`` command with ``argv`` (default: ``sys.argv[1:]``); returns the exit
+    status (0, or 2 after a one-line error on standard error)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.command_line = ["leolat", *argv]  # the provenance of files this run writes
     try:
         _check_outputs(args)
         with progress.enabled(not getattr(args, "no_progress", False)):

@@ -3,7 +3,6 @@ work through the library, prints its tables and returns the exit status."""
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -41,7 +40,7 @@ def _write(result, args, constellation=None):
     if args.out:
         from ..outputs.results import write_result
 
-        path = write_result(result, args.out, command=["leolat", *sys.argv[1:]],
+        path = write_result(result, args.out, command=args.command_line,
                             constellation=constellation)
         print(f"wrote {path}")
 

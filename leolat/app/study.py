@@ -13,6 +13,7 @@ See docs/studies.md for the file format.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -22,19 +23,25 @@ import tomllib
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..base.errors import LeolatError, StudyError
-from ..base.validate import check_count
+from ..base.types import PathLike
+from ..base.validate import check_count, did_you_mean
+from ..network.links import LinkPolicy
+from ..orbits.propagate import BACKENDS, DEFAULT_BACKEND
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Study", "StudyError", "load_study", "run_study", "read_study", "run_chunk", "METRICS"]
 
 METRICS = ("latency", "coverage")
 FORMATS = ("parquet", "zarr")
-_POLICY_KEYS = ("min_elevation_deg", "max_gsl_range_km", "gsl_per_station", "gsl_per_satellite",
-                "gsl_rank", "isl", "isl_shift", "max_isl_range_km", "grazing_altitude_km",
-                "isl_latitude_cutoff_deg", "ground_relay", "processing_delay_ms")
+# A [[policies]] table holds LinkPolicy's parameters, by name.
+_POLICY_KEYS = tuple(f.name for f in dataclasses.fields(LinkPolicy))
 
 
 
@@ -81,7 +88,7 @@ def _need(table, key, where, number=False):
     return v
 
 
-def load_study(path) -> Study:
+def load_study(path: PathLike) -> Study:
     """Read and check a study file, and split it into chunks.
 
     Raises
@@ -106,7 +113,10 @@ def load_study(path) -> Study:
     fmt = head.get("format", "parquet")
     if fmt not in FORMATS:
         raise StudyError(f"{path}: [study] format must be one of {FORMATS}, got {fmt!r}")
-    backend = head.get("backend", "numba")
+    backend = head.get("backend", DEFAULT_BACKEND)
+    if backend not in BACKENDS:
+        raise StudyError(f"{path}: [study] backend must be one of {BACKENDS}, got {backend!r}"
+                         + did_you_mean(str(backend), BACKENDS))
     metrics = raw.get("metrics", head.get("metrics", list(METRICS)))
     bad = [m for m in metrics if m not in METRICS]
     if bad or not metrics:
@@ -134,10 +144,9 @@ def load_study(path) -> Study:
         args = {k: v for k, v in it.items() if k != "name"}
         unknown = sorted(set(args) - set(_POLICY_KEYS))
         if unknown:
-            raise StudyError(f"{path}: [[policies]] {n!r}: unknown key {unknown[0]!r}; keys are "
+            raise StudyError(f"{path}: [[policies]] {n!r}: unknown key {unknown[0]!r}"
+                             f"{did_you_mean(unknown[0], _POLICY_KEYS)} Keys are "
                              f"{', '.join(_POLICY_KEYS)}")
-        from ..network.links import LinkPolicy
-
         try:
             LinkPolicy(**args)
         except LeolatError as exc:
@@ -189,7 +198,6 @@ def compute_chunk(chunk: Chunk, base: Path):
     ns = chunk.start_ns + np.arange(chunk.n_steps, dtype=np.int64) * int(round(chunk.step_s * 1e9))
     times = TimeGrid(ns)
     if chunk.metric == "latency":
-        from ..network.links import LinkPolicy
         from ..network.pairs import parse_pairs
         from ..network.routing import Network
 
@@ -291,8 +299,8 @@ def _done(study: Study) -> set:
     return done
 
 
-def run_study(study, *, out_dir=None, workers: int | None = None, scheduler: str | None = None,
-              resume: bool = False) -> StudyRun:
+def run_study(study: Study | PathLike, *, out_dir: PathLike | None = None, workers: int | None = None,
+              scheduler: str | None = None, resume: bool = False) -> StudyRun:
     """Run the chunks of a study (a :class:`Study` or a TOML path).
 
     Parameters
@@ -358,7 +366,7 @@ def run_study(study, *, out_dir=None, workers: int | None = None, scheduler: str
     return StudyRun(study, [c.id for c in todo], sorted(done), time.perf_counter() - t0, where)
 
 
-def read_study(study) -> dict:
+def read_study(study: Study | PathLike) -> dict[str, pd.DataFrame]:
     """Every written chunk of a study, concatenated: {metric: DataFrame}, rows in chunk order."""
     import pandas as pd
 

@@ -8,12 +8,10 @@ import math
 # "Revisiting Spacetrack Report #3", table of gravity constants; python-sgp4 `wgs72`). ---
 WGS72_MU_KM3_S2 = 398600.8
 WGS72_RADIUS_KM = 6378.135
-WGS72_J2 = 0.001082616
 
 # --- WGS84 ellipsoid (NIMA TR8350.2, 3rd ed., 2000). Used for geodetic coordinates. ---
 WGS84_A_KM = 6378.137
 WGS84_F = 1.0 / 298.257223563
-WGS84_B_KM = WGS84_A_KM * (1.0 - WGS84_F)
 WGS84_E2 = WGS84_F * (2.0 - WGS84_F)
 
 # --- Earth rotation (IERS Conventions 2010, table 1.1: nominal mean angular velocity). ---

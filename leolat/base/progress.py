@@ -26,10 +26,6 @@ def enabled(on: bool = True):
         _ON = before
 
 
-def is_enabled() -> bool:
-    return _ON
-
-
 def bar(total: int, desc: str, unit: str = "step"):
     """A tqdm bar (shown after ``DELAY_S``), or a silent stand-in when bars are off."""
     if not _ON:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..base.constants import FIBER_REFRACTIVE_INDEX, SPEED_OF_LIGHT_KM_S
+from ..base.types import ArrayLike
 
 __all__ = ["geodesic_km", "fiber_latency_ms"]
 
 
-def geodesic_km(lat1_deg, lon1_deg, lat2_deg, lon2_deg) -> np.ndarray:
+def geodesic_km(lat1_deg: ArrayLike, lon1_deg: ArrayLike, lat2_deg: ArrayLike,
+                lon2_deg: ArrayLike) -> np.ndarray:
     """WGS84 geodesic distance in km (pyproj ``Geod.inv``, Karney's algorithm); the
     arguments broadcast against each other."""
     from pyproj import Geod
@@ -25,7 +27,8 @@ def geodesic_km(lat1_deg, lon1_deg, lat2_deg, lon2_deg) -> np.ndarray:
     return np.asarray(m, dtype=np.float64).reshape(la1.shape) / 1e3
 
 
-def fiber_latency_ms(length_km, refractive_index: float = FIBER_REFRACTIVE_INDEX):
+def fiber_latency_ms(length_km: ArrayLike, refractive_index: float = FIBER_REFRACTIVE_INDEX
+                     ) -> np.ndarray:
     """One-way delay in ms over ``length_km`` of fiber: ``length_km / (c / n)``.
 
     >>> round(float(fiber_latency_ms(1000.0)), 4)  # ~4.9 µs per km at n = 1.468

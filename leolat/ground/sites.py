@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ..base.errors import SiteError
+from ..base.types import ArrayLike, PathLike
 from ..base.validate import did_you_mean
 from ..reference.frames import geodetic_to_ecef
 from .cities import city_db
 from .grids import grid_points
 
-__all__ = ["Sites", "MASK_STEP_DEG"]
+__all__ = ["Sites", "MASK_STEP_DEG", "MaskSpec"]
+
+# An elevation mask: a function of azimuth (deg, array in) giving the minimum elevation (deg,
+# array out), one for every site or one (or None) per site.
+MaskSpec = Callable[[np.ndarray], np.ndarray] | Sequence[Callable[[np.ndarray], np.ndarray] | None] | None
 
 # Azimuth resolution of tabulated elevation masks.
 MASK_STEP_DEG = 1.0
@@ -59,8 +64,9 @@ class Sites:
     weight: np.ndarray | None
     country: np.ndarray | None
 
-    def __init__(self, names: Sequence[str] | np.ndarray, lat_deg, lon_deg, alt_m=0.0, *,
-                 mask=None, weight=None, country=None):
+    def __init__(self, names: Sequence[str] | np.ndarray, lat_deg: ArrayLike, lon_deg: ArrayLike,
+                 alt_m: ArrayLike = 0.0, *, mask: MaskSpec = None, weight: ArrayLike | None = None,
+                 country: Sequence[str] | np.ndarray | None = None):
         labels = np.asarray(list(names), dtype="U")
         n = labels.size
         if n == 0:
@@ -92,7 +98,7 @@ class Sites:
 
     # ----------------------------------------------------------------- constructors
     @classmethod
-    def from_csv(cls, path) -> Sites:
+    def from_csv(cls, path: PathLike) -> Sites:
         """Read sites from a CSV file with a header.
 
         Columns: ``name`` (or ``id``), ``lat_deg``, ``lon_deg`` and optionally ``alt_m``

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 
 from ..base import data as _data
 from ..base.errors import TerrestrialError
@@ -11,6 +12,9 @@ from ..base.validate import did_you_mean
 from .sites import Sites
 
 __all__ = ["cloud_regions", "gateways"]
+
+# A table filter: one value, several, or None for all.
+Filter = str | Sequence[str] | None
 
 
 def _read_table(name: str) -> list[dict]:
@@ -31,7 +35,7 @@ def _select(rows: list[dict], what: str, **filters) -> list[dict]:
     return rows
 
 
-def cloud_regions(provider=None, region=None, country=None) -> Sites:
+def cloud_regions(provider: Filter = None, region: Filter = None, country: Filter = None) -> Sites:
     """Major public cloud regions (``data/cloud_regions.csv``), named ``provider:region``.
 
     Parameters
@@ -55,7 +59,7 @@ def cloud_regions(provider=None, region=None, country=None) -> Sites:
                  country=[r["country"] for r in rows])
 
 
-def gateways(country=None, name=None) -> Sites:
+def gateways(country: Filter = None, name: Filter = None) -> Sites:
     """Default satellite gateway locations (``data/gateways.csv``).
 
     Town-level positions of Starlink gateways named in public regulatory filings

@@ -21,14 +21,19 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..base.constants import FIBER_REFRACTIVE_INDEX, FIBER_ROUTE_STRETCH
 from ..base.errors import TerrestrialError
+from ..base.types import PathLike
 from ..base.validate import did_you_mean
 from .fiber import fiber_latency_ms, geodesic_km
 from .sites import Sites
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Terrestrial", "ROLES"]
 
@@ -119,7 +124,8 @@ class Terrestrial:
                    e_f, e_f.copy(), np.empty(0, "U8"), float(refractive_index), float(stretch))
 
     @classmethod
-    def from_csv(cls, path, *, sites=None, gateways=None, pops=None, clouds=None,
+    def from_csv(cls, path: PathLike, *, sites: Sites | None = None, gateways: Sites | None = None,
+                 pops: Sites | None = None, clouds: Sites | None = None,
                  refractive_index: float = FIBER_REFRACTIVE_INDEX,
                  stretch: float = FIBER_ROUTE_STRETCH) -> Terrestrial:
         """Links from a CSV file between the given nodes.
@@ -165,8 +171,8 @@ class Terrestrial:
         return t._with_links(rows)
 
     @classmethod
-    def mesh(cls, *, k: int | None = None, site_uplinks: int | None = None, sites=None,
-             gateways=None, pops=None, clouds=None,
+    def mesh(cls, *, k: int | None = None, site_uplinks: int | None = None, sites: Sites | None = None,
+             gateways: Sites | None = None, pops: Sites | None = None, clouds: Sites | None = None,
              refractive_index: float = FIBER_REFRACTIVE_INDEX, stretch: float = FIBER_ROUTE_STRETCH,
              access_max_km: float = ACCESS_MAX_KM) -> Terrestrial:
         """Fiber between every pair of nodes (``k=None``), or from each node to its ``k``
@@ -278,7 +284,7 @@ class Terrestrial:
                                    + did_you_mean(name, self.nodes.names))
         return int(hits[0])
 
-    def links(self):
+    def links(self) -> pd.DataFrame:
         """The links as a pandas DataFrame (name, a, b, kind, length_km, latency_ms)."""
         import pandas as pd
 

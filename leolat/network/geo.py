@@ -14,6 +14,7 @@ import numpy as np
 from .._kernels import layout as L
 from ..base.constants import GEO_RADIUS_KM, SPEED_OF_LIGHT_KM_S
 from ..base.errors import LeolatError
+from ..base.types import ArrayLike
 from ..base.validate import check_elevation_deg
 from ..ground.site_frames import site_frames
 from ..ground.sites import Sites
@@ -26,7 +27,7 @@ GEO_SLOT_STEP_DEG = 0.5
 _PAIR_BLOCK = 4096
 
 
-def geo_bent_pipe_rtt_ms(a: Sites, b: Sites, longitudes_deg=None, *,
+def geo_bent_pipe_rtt_ms(a: Sites, b: Sites, longitudes_deg: ArrayLike | None = None, *,
                          min_elevation_deg: float = 10.0) -> tuple[np.ndarray, np.ndarray]:
     """Round-trip time through the best visible GEO satellite, pair by pair.
 

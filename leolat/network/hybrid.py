@@ -27,6 +27,7 @@ import numpy as np
 from ..base.budget import DEFAULT_MEMORY_BUDGET_MB
 from ..base.constants import SPEED_OF_LIGHT_KM_S
 from ..base.errors import LeolatError
+from ..base.types import ArrayLike
 from ..ground.terrestrial import Terrestrial
 from ..orbits.propagate import DEFAULT_BACKEND
 from ..reference.time import TimeLike, as_timegrid
@@ -55,7 +56,7 @@ MEDIA = np.array(["none", "fiber", "leo", "leo+fiber"])
 def hybrid_latency(constellation: Constellation, terrestrial: Terrestrial, times: TimeLike,
                    pairs: PairSpec = "all", *, policy: LinkPolicy = LinkPolicy(),
                    scenario: Scenario | None = None, routing: str = "fastest",
-                   geo_longitudes_deg=None, geo_min_elevation_deg: float = 10.0,
+                   geo_longitudes_deg: ArrayLike | None = None, geo_min_elevation_deg: float = 10.0,
                    backend: str = DEFAULT_BACKEND, ut1_utc: bool = True,
                    memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB) -> xr.Dataset:
     """Latency over the hybrid graph, with fiber-only, LEO-only and GEO comparisons.
@@ -105,7 +106,7 @@ def hybrid_latency(constellation: Constellation, terrestrial: Terrestrial, times
 
 def run_scenario(network: Network, times: TimeLike, pairs: PairSpec = "all",
                  scenario: Scenario | None = None, *, routing: str = "fastest",
-                 geo_longitudes_deg=None, geo_min_elevation_deg: float = 10.0,
+                 geo_longitudes_deg: ArrayLike | None = None, geo_min_elevation_deg: float = 10.0,
                  memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
                  normal: Routes | None = None) -> xr.Dataset:
     """:func:`hybrid_latency` on an existing hybrid :class:`~leolat.Network`.

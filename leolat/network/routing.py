@@ -128,7 +128,7 @@ class Network:
         return resolve_pairs(self.sites, pairs)
 
     # ----------------------------------------------------------------- snapshot
-    def snapshot(self, t) -> Snapshot:
+    def snapshot(self, t: TimeLike) -> Snapshot:
         """The graph at one instant (a TimeGrid of one, or anything TimeGrid accepts),
         with every fiber link up and GSLs at every node that may have them."""
         times = as_timegrid(t)

@@ -14,6 +14,7 @@ that does not exist there is a :class:`ScenarioError` naming the outage.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -133,7 +134,7 @@ class Scenario:
         """Take down every GSL of the ground node ``name`` (a gateway or a site's terminal)."""
         return self._add("gateway", (str(name),), start, end)
 
-    def fail_satellites(self, satellites, *, start: InstantLike | None = None,
+    def fail_satellites(self, satellites: int | str | Sequence[int | str], *, start: InstantLike | None = None,
                         end: InstantLike | None = None) -> Scenario:
         """Fail satellites given by name or index."""
         if isinstance(satellites, (str, int, np.integer)):

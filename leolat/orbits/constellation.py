@@ -18,7 +18,8 @@ import numpy as np
 
 from ..base.budget import DEFAULT_MEMORY_BUDGET_MB
 from ..base.errors import ElementSetError, ElementSetWarning, SelectionError
-from ..reference.time import TimeGrid, parse_utc
+from ..base.types import ArrayLike, ForeignObject, PathLike
+from ..reference.time import InstantLike, TimeGrid, TimeLike, parse_utc
 from .elements import ELEMENT_FIELDS, META_FIELDS
 from .ephemeris import Ephemeris
 from .omm import read_omm
@@ -76,7 +77,7 @@ class Constellation:
 
     # ------------------------------------------------------------------ constructors
     @classmethod
-    def from_tle(cls, path_or_text, *, checksum: str = "error",
+    def from_tle(cls, path_or_text: PathLike, *, checksum: str = "error",
                  duplicates: str = "newest") -> Constellation:
         """Load 2-line or 3-line element sets from a file or text.
 
@@ -100,7 +101,7 @@ class Constellation:
         return cls(_dedupe(cols, duplicates, source), source=source)
 
     @classmethod
-    def from_omm(cls, path, *, format: str | None = None,
+    def from_omm(cls, path: PathLike, *, format: str | None = None,
                  duplicates: str = "newest") -> Constellation:
         """Load CelesTrak OMM records (CSV, XML or JSON); see :func:`leolat.omm.read_omm`."""
         cols, source = read_omm(path, format=format)
@@ -108,7 +109,7 @@ class Constellation:
 
     @classmethod
     def walker(cls, planes: int, sats_per_plane: int, altitude_km: float, inclination_deg: float,
-               phasing: int = 0, kind: str = "delta", *, epoch=_DEFAULT_EPOCH,
+               phasing: int = 0, kind: str = "delta", *, epoch: InstantLike = _DEFAULT_EPOCH,
                eccentricity: float = 0.0, raan0_deg: float = 0.0,
                bstar_per_earth_radius: float = 0.0, first_satnum: int = 1,
                name: str = "WALKER") -> Constellation:
@@ -148,7 +149,7 @@ class Constellation:
         return cls(cols, shells=(info,), source=f"walker {info.n_sats}/{planes}/{phasing}")
 
     @classmethod
-    def preset(cls, name: str, *, epoch=_DEFAULT_EPOCH) -> Constellation:
+    def preset(cls, name: str, *, epoch: InstantLike = _DEFAULT_EPOCH) -> Constellation:
         """A named constellation or shell from ``data/presets.csv``; see :func:`leolat.presets`.
 
         Satellites are numbered 1, 2, ... across shells in table order.
@@ -235,7 +236,8 @@ class Constellation:
         idx = np.atleast_1d(idx)
         return Constellation({k: v[idx] for k, v in self._cols.items()}, self._shells, self.source)
 
-    def select(self, *, names=None, satnums=None, shells=None, planes=None) -> Constellation:
+    def select(self, *, names: str | Sequence[str] | None = None, satnums: ArrayLike | None = None,
+               shells: ArrayLike | None = None, planes: ArrayLike | None = None) -> Constellation:
         """Satellites matching every given criterion.
 
         Parameters
@@ -284,7 +286,8 @@ class Constellation:
             raise SelectionError("no satellite matches the selection")
         return self[mask]
 
-    def with_planes(self, plane, slot, shell=None, *, kind: str = "delta") -> Constellation:
+    def with_planes(self, plane: ArrayLike, slot: ArrayLike, shell: ArrayLike | None = None, *,
+                    kind: str = "delta") -> Constellation:
         """The same satellites with given plane and slot numbers (and shell, default 0).
 
         For element sets whose layout is known from how they were generated, e.g.
@@ -318,7 +321,7 @@ class Constellation:
         """Satellites without a shell (after :meth:`infer_shells`): raising, deorbiting, spares."""
         return self[self._cols["shell"] < 0]
 
-    def to_skyfield(self, ts=None) -> list:
+    def to_skyfield(self, ts: ForeignObject = None) -> list:
         """One skyfield ``EarthSatellite`` per satellite, built from the same initialised
         ``Satrec`` the backends use (so skyfield propagates identical element sets).
 
@@ -391,7 +394,7 @@ class Constellation:
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ output
-    def to_tle(self, path=None, *, names: bool = True) -> str:
+    def to_tle(self, path: PathLike | None = None, *, names: bool = True) -> str:
         """Write the element sets as TLE text (3-line with names by default).
 
         Parameters
@@ -427,7 +430,7 @@ class Constellation:
             self._cols["mean_motion_rev_day"], self._cols["inclination_deg"],
             self._cols["eccentricity"])])
 
-    def propagate(self, times, backend: str = DEFAULT_BACKEND, *, ut1_utc: bool = True,
+    def propagate(self, times: TimeLike, backend: str = DEFAULT_BACKEND, *, ut1_utc: bool = True,
                   polar_motion: bool = False, positions_only: bool = False,
                   memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB) -> Ephemeris:
         """Positions and velocities of every satellite at every time.
@@ -465,7 +468,7 @@ class Constellation:
                          polar_motion=polar_motion, positions_only=positions_only,
                          memory_budget_mb=memory_budget_mb)
 
-    def propagate_chunks(self, times, backend: str = DEFAULT_BACKEND, *,
+    def propagate_chunks(self, times: TimeLike, backend: str = DEFAULT_BACKEND, *,
                          memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
                          max_chunk_times: int | None = None, **kwargs) -> Iterator[Ephemeris]:
         """Iterate over Ephemeris chunks of consecutive times, each within ``memory_budget_mb``."""

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..base.errors import SelectionError
+from ..base.types import ForeignObject
 from ..base.validate import did_you_mean
 from ..reference.frames import ecef_to_geodetic
 from ..reference.time import TimeGrid
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["Ephemeris"]
 
@@ -70,7 +75,7 @@ class Ephemeris:
         """Boolean (n_times, n_sats): True where SGP4 succeeded."""
         return self.error == 0
 
-    def to_dataset(self):
+    def to_dataset(self) -> xr.Dataset:
         """The Earth-fixed positions as an ``xarray.Dataset`` (time, satellite): ``r_itrf_km``
         (with an ``xyz`` axis), geodetic ``lat_deg``, ``lon_deg``, ``alt_km`` and the SGP4
         ``error`` code; satellite names and catalogue numbers as coordinates."""
@@ -119,7 +124,7 @@ class Ephemeris:
                                  + did_you_mean(str(satellite), self.names))
         return int(hits[0])
 
-    def to_skyfield(self, satellite: int | str, ts=None):
+    def to_skyfield(self, satellite: int | str, ts: ForeignObject = None) -> ForeignObject:
         """One satellite's states as a skyfield ``Geocentric`` position over the grid.
 
         The Earth-fixed states are handed to skyfield in its ``itrs`` frame, so skyfield's

@@ -8,13 +8,13 @@ constellation (``"starlink-gen1"``) or one shell alone
 from __future__ import annotations
 
 import csv
-import difflib
 import functools
 import io
 from dataclasses import dataclass
 
 from ..base.data import read_text
 from ..base.errors import PresetError
+from ..base.validate import did_you_mean
 
 __all__ = ["PresetShell", "presets", "preset_shells"]
 
@@ -78,7 +78,6 @@ def preset_shells(name: str) -> tuple[PresetShell, ...]:
     table = presets()
     key = name.strip().lower()
     if key not in table:
-        close = difflib.get_close_matches(key, table, n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        hint = did_you_mean(key, table, cutoff=0.5)
         raise PresetError(f"unknown preset {name!r}{hint} Known presets: {', '.join(table)}")
     return table[key]

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from sgp4.alpha5 import from_alpha5, to_alpha5
 
+from ..base.constants import JD_UNIX_EPOCH
 from ..base.errors import ElementSetWarning, TLEError
 from .elements import ELEMENT_FIELDS
 
@@ -272,7 +273,7 @@ def format_tle(rec: dict) -> tuple[str, str]:
     satnum = to_alpha5(int(rec["satnum"]))
     jd = float(rec["epoch_jd"]) + float(rec["epoch_fr"])
     # Day of year from the whole-day part, keeping the fraction separate for precision.
-    day0 = dt.date(1970, 1, 1) + dt.timedelta(days=int(math.floor(float(rec["epoch_jd"]) - 2440587.5)))
+    day0 = dt.date(1970, 1, 1) + dt.timedelta(days=int(math.floor(float(rec["epoch_jd"]) - JD_UNIX_EPOCH)))
     frac = float(rec["epoch_fr"])
     extra_days, frac = divmod(frac, 1.0)
     day0 += dt.timedelta(days=int(extra_days))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from sgp4.api import WGS72, Satrec
 
-from ..base.constants import REV_PER_DAY_TO_RAD_PER_MIN, WGS72_MU_KM3_S2, WGS84_A_KM
+from ..base.constants import MINUTES_PER_DAY, REV_PER_DAY_TO_RAD_PER_MIN, SECONDS_PER_DAY, WGS72_MU_KM3_S2, WGS84_A_KM
 from ..base.errors import LeolatError
 
 __all__ = ["ShellInfo", "walker_elements", "mean_motion_for_altitude", "sgp4_mean_altitude_km"]
@@ -69,7 +69,7 @@ def sgp4_mean_altitude_km(mean_motion_rev_day: float, inclination_deg: float,
     period_min = 2.0 * math.pi / no
     tsince = np.arange(_SAMPLES_PER_ORBIT) * (period_min / _SAMPLES_PER_ORBIT)
     jd = np.full(tsince.size, sat.jdsatepoch)
-    fr = sat.jdsatepochF + tsince / 1440.0
+    fr = sat.jdsatepochF + tsince / MINUTES_PER_DAY
     err, r, _ = sat.sgp4_array(jd, fr)
     if np.any(err):
         raise LeolatError(f"SGP4 cannot propagate a {mean_motion_rev_day} rev/day orbit "
@@ -88,7 +88,7 @@ def mean_motion_for_altitude(altitude_km: float, inclination_deg: float,
         raise LeolatError(f"altitude_km must be within 100..40000 km, got {altitude_km}")
     r_target = WGS84_A_KM + altitude_km
     n_rad_s = math.sqrt(WGS72_MU_KM3_S2 / r_target**3)
-    n = n_rad_s * 86400.0 / (2.0 * math.pi)
+    n = n_rad_s * SECONDS_PER_DAY / (2.0 * math.pi)
     for _ in range(50):
         h = sgp4_mean_altitude_km(n, inclination_deg, eccentricity)
         if abs(h - altitude_km) < tol_km:

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..base.errors import LeolatError
+from ..base.types import PathLike
+from ..reference.time import TimeLike
+
+if TYPE_CHECKING:
+    from ..orbits.constellation import Constellation
 
 __all__ = ["write_czml", "czml_document"]
 
@@ -105,14 +111,16 @@ def czml_document(constellation, times, *, sites=None, pair=None, policy=None,
 def _path_packets(constellation, sites, times, pair, policy, min_elevation_deg, color, Packet,
                   Polyline, PositionList, PolylineMaterial, SolidColorMaterial, TimeInterval):
     from ..network.links import LinkPolicy
+    from ..network.pairs import pair_labels, parse_pairs
     from ..network.routing import Network
 
-    if "->" not in pair:
-        raise LeolatError(f"pair must be 'SOURCE->DESTINATION', got {pair!r}")
-    a, b = (x.strip() for x in pair.split("->", 1))
+    parsed = parse_pairs(pair, what="pair")
+    if parsed == "all" or len(parsed) != 1:
+        raise LeolatError(f"pair must be one 'SOURCE->DESTINATION', got {pair!r}")
     net = Network(constellation, sites, policy or LinkPolicy(min_elevation_deg=min_elevation_deg))
-    paths = net.paths(times, [(a, b)])
-    label = f"{sites.names[sites.index(a)]}->{sites.names[sites.index(b)]}"
+    src, dst = net.resolve_pairs(parsed)
+    (label,) = pair_labels(sites, src, dst)
+    paths = net.paths(times, parsed)
     n_sats = len(constellation)
 
     def ref(v):
@@ -137,7 +145,7 @@ def _path_packets(constellation, sites, times, pair, policy, min_elevation_deg, 
     return packets
 
 
-def write_czml(path, constellation, times, **kwargs) -> Path:
+def write_czml(path: PathLike, constellation: Constellation, times: TimeLike, **kwargs) -> Path:
     """Write :func:`czml_document` to ``path`` (a ``.czml`` JSON file)."""
     path = Path(path)
     doc = czml_document(constellation, times, **kwargs)

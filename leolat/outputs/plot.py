@@ -14,6 +14,7 @@ import numpy as np
 
 from ..base import data as _data
 from ..base.errors import LeolatError
+from ..base.validate import did_you_mean
 
 __all__ = ["rtt_timeseries", "world_map", "ground_tracks", "visible_histogram", "coastlines"]
 
@@ -99,10 +100,7 @@ def rtt_timeseries(ds, pair=None, *, ax=None, save=None):
 def _pair_index(ds, pair) -> int:
     labels = [str(p) for p in ds["pair"].values]
     if pair not in labels:
-        import difflib
-
-        close = difflib.get_close_matches(str(pair), labels, n=3)
-        raise LeolatError(f"no pair {pair!r} in the Dataset" + (f"; did you mean {close}?" if close else ""))
+        raise LeolatError(f"no pair {pair!r} in the Dataset" + did_you_mean(str(pair), labels))
     return labels.index(pair)
 
 

@@ -13,10 +13,19 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..base.errors import ResultFormatError
+from ..base.types import PathLike
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
+
+    from ..orbits.constellation import Constellation
 
 __all__ = ["write_result", "read_result", "provenance", "FORMATS"]
 
@@ -29,7 +38,8 @@ _WRITE_FACTS = ("created_utc", "command_line", "leolat_version")
 
 
 
-def provenance(*, command=None, constellation=None) -> dict:
+def provenance(*, command: str | Sequence[str] | None = None,
+               constellation: Constellation | None = None) -> dict[str, object]:
     """Flat, netCDF-safe attributes saying what made a result.
 
     Parameters
@@ -70,7 +80,9 @@ def _kind(path: Path) -> str:
     return kind
 
 
-def write_result(result, path, *, command=None, constellation=None) -> Path:
+def write_result(result: xr.Dataset | pd.DataFrame, path: PathLike, *,
+                 command: str | Sequence[str] | None = None,
+                 constellation: Constellation | None = None) -> Path:
     """Write a Dataset or DataFrame to ``path``, chosen by its suffix, with provenance.
 
     ``.nc`` (NetCDF4 via h5netcdf) and ``.zarr`` (Zarr format 2: fixed-width strings
@@ -152,7 +164,7 @@ def _write_csv(table, out: Path):
         table.to_csv(f, index=False)
 
 
-def read_result(path):
+def read_result(path: PathLike) -> xr.Dataset | pd.DataFrame:
     """Read what :func:`write_result` wrote: a Dataset (``.nc``, ``.zarr``) or a DataFrame
     (``.parquet``, ``.csv``) with its attributes."""
     import pandas as pd

@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._kernels import frames as _k
-from ..base.constants import WGS84_A_KM, WGS84_E2
+from ..base.constants import SECONDS_PER_DAY, WGS84_A_KM, WGS84_E2
+from ..base.types import ArrayLike
 from .eop import earth_orientation
 from .time import TimeGrid
 
@@ -28,11 +29,11 @@ __all__ = [
 def gmst82_rad(times: TimeGrid, *, ut1_utc: bool = True) -> np.ndarray:
     """Greenwich mean sidereal time (IAU 1982) in radians, shape (n_times,)."""
     dut1, _, _ = earth_orientation(times.jd, times.fr, ut1_utc=ut1_utc)
-    return np.array([_k.gmst82(j, f + d / 86400.0)[0] for j, f, d in zip(times.jd, times.fr, dut1)])
+    return np.array([_k.gmst82(j, f + d / SECONDS_PER_DAY)[0] for j, f, d in zip(times.jd, times.fr, dut1)])
 
 
-def teme_to_itrf(r_teme_km, v_teme_km_s, times: TimeGrid, *, ut1_utc: bool = True,
-                 polar_motion: bool = False):
+def teme_to_itrf(r_teme_km: ArrayLike, v_teme_km_s: ArrayLike, times: TimeGrid, *, ut1_utc: bool = True,
+                 polar_motion: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Rotate TEME states to ITRF.
 
     Parameters
@@ -67,7 +68,7 @@ def teme_to_itrf(r_teme_km, v_teme_km_s, times: TimeGrid, *, ut1_utc: bool = Tru
     return r_out, v_out
 
 
-def geodetic_to_ecef(lat_deg, lon_deg, alt_km=0.0) -> np.ndarray:
+def geodetic_to_ecef(lat_deg: ArrayLike, lon_deg: ArrayLike, alt_km: ArrayLike = 0.0) -> np.ndarray:
     """WGS84 geodetic coordinates to Earth-fixed Cartesian.
 
     Parameters
@@ -89,7 +90,7 @@ def geodetic_to_ecef(lat_deg, lon_deg, alt_km=0.0) -> np.ndarray:
     return out.reshape(shape + (3,))
 
 
-def ecef_to_geodetic(r_km) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def ecef_to_geodetic(r_km: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Earth-fixed Cartesian to WGS84 geodetic coordinates (exact closed form).
 
     Parameters

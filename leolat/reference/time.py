@@ -25,6 +25,7 @@ import numpy as np
 
 from ..base.constants import JD_UNIX_EPOCH, SECONDS_PER_DAY
 from ..base.errors import TimeGridError
+from ..base.types import ArrayLike, ForeignObject
 
 __all__ = ["TimeGrid", "TimeLike", "InstantLike", "parse_utc", "as_timegrid"]
 
@@ -149,7 +150,7 @@ class TimeGrid:
 
     __slots__ = ("_ns", "jd", "fr")
 
-    def __init__(self, unix_ns):
+    def __init__(self, unix_ns: ArrayLike):
         ns = np.ascontiguousarray(unix_ns, dtype=np.int64)
         if ns.ndim != 1:
             raise TimeGridError(f"a TimeGrid is one-dimensional, got shape {ns.shape}")
@@ -165,7 +166,7 @@ class TimeGrid:
 
     # ------------------------------------------------------------ constructors
     @classmethod
-    def from_utc(cls, start, duration_s: float, step_s: float) -> TimeGrid:
+    def from_utc(cls, start: InstantLike, duration_s: float, step_s: float) -> TimeGrid:
         """Regular grid ``start, start + step_s, ...`` covering ``[start, start + duration_s)``.
 
         Parameters
@@ -189,7 +190,7 @@ class TimeGrid:
         return cls(t0.astype(np.int64) + np.arange(n, dtype=np.int64) * step_ns)
 
     @classmethod
-    def from_jd(cls, jd, fr=0.0) -> TimeGrid:
+    def from_jd(cls, jd: ArrayLike, fr: ArrayLike = 0.0) -> TimeGrid:
         """Grid from UTC Julian dates given as a two-float split ``jd + fr``.
 
         Any split is accepted (``jd`` need not be a midnight); the instants are
@@ -213,7 +214,7 @@ class TimeGrid:
         return cls(np.array(ns, dtype=np.int64))
 
     @classmethod
-    def from_astropy(cls, time) -> TimeGrid:
+    def from_astropy(cls, time: ForeignObject) -> TimeGrid:
         """Grid from an ``astropy.time.Time`` (scalar or 1-d), converted through its UTC
         two-part Julian date to the nanosecond."""
         if _time_library(time) != "astropy":
@@ -221,20 +222,20 @@ class TimeGrid:
         return cls(np.atleast_1d(_foreign_ns(time, "astropy")))
 
     @classmethod
-    def from_skyfield(cls, time) -> TimeGrid:
+    def from_skyfield(cls, time: ForeignObject) -> TimeGrid:
         """Grid from a skyfield ``Time`` (scalar or 1-d), through its UTC datetimes
         (microseconds, skyfield's UTC resolution)."""
         if _time_library(time) != "skyfield":
             raise TimeGridError(f"expected a skyfield Time, got {type(time).__name__}")
         return cls(np.atleast_1d(_foreign_ns(time, "skyfield")))
 
-    def to_astropy(self):
+    def to_astropy(self) -> ForeignObject:
         """The instants as an ``astropy.time.Time`` (scale UTC, two-part Julian date)."""
         from astropy.time import Time
 
         return Time(self.jd, self.fr, format="jd", scale="utc")
 
-    def to_skyfield(self, ts=None):
+    def to_skyfield(self, ts: ForeignObject = None) -> ForeignObject:
         """The instants as a skyfield ``Time`` (``ts``: a Timescale; default skyfield's
         ``load.timescale()`` with its shipped leap-second table)."""
         if ts is None:
