@@ -116,11 +116,13 @@ def test_coverage_grid_and_sites(tmp_path):
     out = _run("coverage", "--grid", "10", "--duration", "600", "--plot", str(tmp_path / "m.png"),
                "--out", str(tmp_path / "c.zarr"))
     assert out.returncode == 0, out.stderr
-    assert "area-weighted" in out.stdout and (tmp_path / "m.png").exists()
+    assert "area-weighted" in out.stdout and (tmp_path / "m.png").stat().st_size > 10_000
     assert leolat.read_result(tmp_path / "c.zarr").sizes["target"] == 648
     out = _run("coverage", "--sites", "Quito;Oslo", "--duration", "600", "--out", str(tmp_path / "c.csv"))
     assert out.returncode == 0 and "Quito, EC" in out.stdout
-    assert len(leolat.read_result(tmp_path / "c.csv")) > 0
+    table = leolat.read_result(tmp_path / "c.csv")
+    assert sorted(set(table.target)) == ["Oslo, NO", "Quito, EC"]
+    assert table.percent_covered.between(0, 100).all() and (table.mean_visible > 0).all()
 
 
 def test_passes_and_failover(tmp_path):
@@ -178,3 +180,21 @@ def test_more_user_errors_are_one_line(args, message):
     assert out.returncode == 2, out.stderr
     assert message in out.stderr and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_passes_search_the_whole_window_at_the_given_step(tmp_path):
+    from leolat import Constellation, TimeGrid, passes, read_result
+    from leolat.app.specs import load_sites
+
+    path = tmp_path / "w.tle"
+    Constellation.walker(3, 4, 600, 60, 1, epoch="2026-01-01T00:00:00Z").to_tle(path)
+    out = _run("passes", "--constellation", str(path), "--sites", "Oslo", "--duration", "86400",
+               "--step", "600", "--out", str(tmp_path / "p.csv"))
+    assert out.returncode == 0, out.stderr
+    assert "2026-01-01T00:00:00Z .. 2026-01-02T00:00:00Z sampled every 600 s" in out.stdout
+    # The command's answer is the API's on the grid it describes: [00:00, 24:00) at 600 s.
+    want = passes(Constellation.from_tle(path), load_sites("Oslo"),
+                  TimeGrid.from_utc("2026-01-01T00:00:00Z", 86400, 600), 10.0)
+    got = read_result(tmp_path / "p.csv")
+    assert len(got) == len(want) > 0
+    assert (got.culminate_utc.to_numpy() == want.culminate_utc.to_numpy()).all()

@@ -36,6 +36,10 @@ def _times(args) -> TimeGrid:
     return TimeGrid.from_utc(args.start, args.duration, args.step)
 
 
+def _iso(t: np.datetime64) -> str:
+    return f"{np.datetime_as_string(t, unit='s')}Z"
+
+
 def _write(result, args, constellation=None):
     if args.out:
         from ..outputs.results import write_result
@@ -159,7 +163,7 @@ def _cmd_passes(args) -> int:
     times = _times(args)
     table = passes(constellation, sites, times, args.min_elevation)
     print(f"{len(table):,} passes of {len(constellation):,} satellites over {len(sites)} site(s), "
-          f"{times.start} .. {times.window_end} sampled every {args.step:g} s, "
+          f"{_iso(times.start)} .. {_iso(times.window_end)} sampled every {args.step:g} s, "
           f"elevation >= {args.min_elevation:g}°")
     cols = ["site", "satellite", "rise_utc", "culminate_utc", "set_utc", "max_elevation_deg",
             "duration_s"]
