@@ -21,7 +21,6 @@ Conventions (documented in docs/coverage.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -34,8 +33,8 @@ from ..base.validate import check_count, check_elevation_deg
 from ..ground.site_frames import site_frames
 from ..ground.sites import Sites
 from ..orbits.ephemeris import Ephemeris
-from ..orbits.propagate import DEFAULT_BACKEND
-from ..reference.time import TimeLike, as_timegrid
+from ..orbits.propagate import DEFAULT_BACKEND, positions_chunks
+from ..reference.time import TimeLike
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -105,15 +104,8 @@ def coverage(source: Constellation | Ephemeris, sites: Sites, times: TimeLike | 
     min_el = check_elevation_deg(min_elevation_deg, error=CoverageError, low=0.0)
     if edge_gaps not in ("include", "exclude"):
         raise CoverageError(f"edge_gaps must be 'include' or 'exclude', got {edge_gaps!r}")
-    chunks: Iterable[Ephemeris]
-    if isinstance(source, Ephemeris):
-        chunks, grid = [source], source.times
-    else:
-        if times is None:
-            raise CoverageError("coverage(constellation, ...) needs times=TimeGrid(...)")
-        grid = as_timegrid(times)
-        chunks = source.propagate_chunks(grid, backend=backend, memory_budget_mb=memory_budget_mb,
-                                         positions_only=True)
+    chunks, grid = positions_chunks(source, times, what="coverage", backend=backend,
+                                    memory_budget_mb=memory_budget_mb, error=CoverageError)
     if len(grid) < 2:
         raise CoverageError("coverage needs at least two instants")
     step_s = grid.step_s

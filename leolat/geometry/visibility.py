@@ -10,7 +10,6 @@ normal at the site, as skyfield's ``altaz`` does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,13 +17,12 @@ import numpy as np
 
 from .._kernels import visibility as _kv
 from ..base.budget import DEFAULT_MEMORY_BUDGET_MB
-from ..base.errors import LeolatError
 from ..base.validate import check_elevation_deg
 from ..ground.site_frames import site_frames
 from ..ground.sites import MASK_STEP_DEG, Sites
 from ..orbits.ephemeris import Ephemeris
-from ..orbits.propagate import DEFAULT_BACKEND
-from ..reference.time import TimeGrid, TimeLike, as_timegrid
+from ..orbits.propagate import DEFAULT_BACKEND, positions_chunks
+from ..reference.time import TimeGrid, TimeLike
 from .look_angles import check_sites
 
 if TYPE_CHECKING:
@@ -116,16 +114,8 @@ def visible(source: Ephemeris | Constellation, sites: Sites, min_elevation_deg: 
     min_el = check_elevation_deg(min_elevation_deg)
     frames = site_frames(sites)
     table = _mask(sites)
-    chunks: Iterable[Ephemeris]
-    if isinstance(source, Ephemeris):
-        chunks = [source]
-        grid = source.times
-    else:
-        if times is None:
-            raise LeolatError("visible(constellation, ...) needs times=TimeGrid(...)")
-        grid = as_timegrid(times)
-        chunks = source.propagate_chunks(grid, backend=backend, memory_budget_mb=memory_budget_mb,
-                                         positions_only=True)
+    chunks, grid = positions_chunks(source, times, what="visible", backend=backend,
+                                    memory_budget_mb=memory_budget_mb)
     parts = []
     start = 0
     for eph in chunks:

@@ -20,7 +20,7 @@ mistaken for a satellite.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,14 +32,14 @@ from ..base import progress as _progress
 from ..base.budget import DEFAULT_MEMORY_BUDGET_MB, MIB, budget_bytes, check_budget
 from ..base.errors import LeolatError, MemoryBudgetError
 from ..reference.eop import earth_orientation
-from ..reference.time import TimeLike, as_timegrid
+from ..reference.time import TimeGrid, TimeLike, as_timegrid
 from .ephemeris import Ephemeris
 
 if TYPE_CHECKING:
     from .constellation import Constellation
 
 __all__ = ["BACKENDS", "DEFAULT_BACKEND", "bytes_per_sat_time", "check_backend", "propagate",
-           "propagate_chunks", "positions_at"]
+           "propagate_chunks", "positions_chunks", "positions_at"]
 
 BACKENDS = ("numba", "numba-approx", "sgp4")
 DEFAULT_BACKEND = "numba"
@@ -179,6 +179,36 @@ def propagate_chunks(constellation: Constellation, times: TimeLike, *,
                             polar_motion=polar_motion, positions_only=positions_only,
                             memory_budget_mb=memory_budget_mb)
             bar.update(len(sub))
+
+
+def positions_chunks(source: Ephemeris | Constellation, times: TimeLike | None, *, what: str,
+                     backend: str = DEFAULT_BACKEND,
+                     memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
+                     error: type[LeolatError] = LeolatError
+                     ) -> tuple[Iterable[Ephemeris], TimeGrid]:
+    """Earth-fixed positions in time chunks, from states already propagated or from a
+    constellation to propagate over ``times`` within the budget (what the streamed geometry
+    functions take as their ``source``).
+
+    Returns
+    -------
+    chunks : iterable of Ephemeris
+        Consecutive chunks (a precomputed Ephemeris is one chunk).
+    times : TimeGrid
+        The whole grid.
+
+    Raises
+    ------
+    error
+        If ``source`` is a Constellation and ``times`` is missing (``what`` names the caller).
+    """
+    if isinstance(source, Ephemeris):
+        return [source], source.times
+    if times is None:
+        raise error(f"{what}(constellation, ...) needs times=TimeGrid(...)")
+    grid = as_timegrid(times)
+    return propagate_chunks(source, grid, backend=backend, memory_budget_mb=memory_budget_mb,
+                            positions_only=True), grid
 
 
 def positions_at(constellation: Constellation, sat_index, jd, fr, *, ut1_utc: bool = True,
