@@ -49,7 +49,7 @@ class LookAngles:
 
 
 
-def check_sites(sites) -> Sites:
+def check_sites(sites: object) -> Sites:
     """``sites`` if it is a :class:`Sites`, else a LeolatError saying how to build one."""
     if not isinstance(sites, Sites):
         raise LeolatError(f"sites must be a leolat.Sites, got {type(sites).__name__} "

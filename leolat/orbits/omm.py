@@ -21,6 +21,7 @@ from sgp4 import omm as _sgp4_omm
 
 from ..base.constants import JD_UNIX_EPOCH, SECONDS_PER_DAY
 from ..base.errors import OMMError
+from ..base.types import PathLike
 from .elements import ELEMENT_FIELDS
 
 __all__ = ["read_omm"]
@@ -117,7 +118,7 @@ def _record(fields: dict, where: dict) -> dict:
     return rec
 
 
-def read_omm(path, *, format: str | None = None) -> tuple[dict[str, np.ndarray], str]:
+def read_omm(path: PathLike, *, format: str | None = None) -> tuple[dict[str, np.ndarray], str]:
     """Parse a CelesTrak OMM file (CSV, XML or JSON) into element columns.
 
     Parameters

@@ -23,6 +23,7 @@ from sgp4.alpha5 import from_alpha5, to_alpha5
 
 from ..base.constants import JD_UNIX_EPOCH
 from ..base.errors import ElementSetWarning, TLEError
+from ..base.types import PathLike
 from .elements import ELEMENT_FIELDS
 
 __all__ = ["read_tle", "format_tle", "tle_checksum"]
@@ -173,7 +174,7 @@ def _parse_pair(name: str, l1: str, l2: str, source: str, n1: int, checksum: str
     return rec
 
 
-def read_tle(path_or_text, *, checksum: str = "error") -> tuple[dict[str, np.ndarray], str]:
+def read_tle(path_or_text: PathLike, *, checksum: str = "error") -> tuple[dict[str, np.ndarray], str]:
     """Parse TLE text into element columns.
 
     Parameters

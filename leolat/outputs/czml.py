@@ -16,9 +16,11 @@ import numpy as np
 
 from ..base.errors import LeolatError
 from ..base.types import PathLike
-from ..reference.time import TimeLike
+from ..reference.time import TimeLike, as_timegrid
 
 if TYPE_CHECKING:
+    from ..ground.sites import Sites
+    from ..network.links import LinkPolicy
     from ..orbits.constellation import Constellation
 
 __all__ = ["write_czml", "czml_document"]
@@ -30,7 +32,8 @@ def _utc(t64) -> dt.datetime:
         microseconds=(ns % 1_000_000_000) // 1000)
 
 
-def czml_document(constellation, times, *, sites=None, pair=None, policy=None,
+def czml_document(constellation: Constellation, times: TimeLike, *, sites: Sites | None = None,
+                  pair: str | None = None, policy: LinkPolicy | None = None,
                   min_elevation_deg: float = 25.0, max_satellites: int = 2000):
     """A ``czml3.Document`` of satellites, sites and (optionally) one pair's path.
 
@@ -63,6 +66,7 @@ def czml_document(constellation, times, *, sites=None, pair=None, policy=None,
     from czml3 import Path as CzPath
     from czml3.properties import Clock
 
+    times = as_timegrid(times)
     if len(constellation) > max_satellites:
         raise LeolatError(f"{len(constellation):,} satellites is over max_satellites="
                           f"{max_satellites:,}: select a shell or raise the cap")

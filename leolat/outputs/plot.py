@@ -9,12 +9,25 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..base import data as _data
 from ..base.errors import LeolatError
+from ..base.types import PathLike
 from ..base.validate import did_you_mean
+
+if TYPE_CHECKING:
+    import xarray as xr
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from ..geometry.visibility import Visibility
+    from ..orbits.constellation import Constellation
+    from ..orbits.ephemeris import Ephemeris
+    from ..reference.time import TimeLike
 
 __all__ = ["rtt_timeseries", "world_map", "ground_tracks", "visible_histogram", "coastlines"]
 
@@ -58,7 +71,8 @@ def _map_axes(ax):
     ax.set_aspect("equal")
 
 
-def rtt_timeseries(ds, pair=None, *, ax=None, save=None):
+def rtt_timeseries(ds: xr.Dataset, pair: str | int | None = None, *, ax: Axes | None = None,
+                   save: PathLike | None = None) -> Figure:
     """RTT of one pair over time, with the fiber estimate and vacuum bound, path changes marked.
 
     Parameters
@@ -104,7 +118,8 @@ def _pair_index(ds, pair) -> int:
     return labels.index(pair)
 
 
-def world_map(ds, variable: str = "mean_visible", *, ax=None, cmap="viridis", save=None, title=None):
+def world_map(ds: xr.Dataset, variable: str = "mean_visible", *, ax: Axes | None = None,
+              cmap: str = "viridis", save: PathLike | None = None, title: str | None = None) -> Figure:
     """A coverage variable on a world map with coastlines.
 
     Regular latitude/longitude grids (:meth:`Sites.grid`) are drawn as cells, other
@@ -112,7 +127,7 @@ def world_map(ds, variable: str = "mean_visible", *, ax=None, cmap="viridis", sa
     """
     if variable not in ds or "lat_deg" not in ds.coords:
         raise LeolatError(f"world_map needs a coverage Dataset with {variable!r} and lat_deg/lon_deg "
-                          f"coordinates; it has {sorted(ds.data_vars)}")
+                          f"coordinates; it has {sorted(map(str, ds.data_vars))}")
     fig, ax = _axes(ax, (10, 5.2))
     lat, lon = ds["lat_deg"].values, ds["lon_deg"].values
     val = ds[variable].values.astype(float)
@@ -134,7 +149,9 @@ def world_map(ds, variable: str = "mean_visible", *, ax=None, cmap="viridis", sa
     return _finish(fig, save)
 
 
-def ground_tracks(source, times=None, *, satellites=None, ax=None, save=None):
+def ground_tracks(source: Ephemeris | Constellation, times: TimeLike | None = None, *,
+                  satellites: Sequence[int] | None = None, ax: Axes | None = None,
+                  save: PathLike | None = None) -> Figure:
     """Sub-satellite tracks on a world map with coastlines.
 
     Parameters
@@ -170,17 +187,19 @@ def ground_tracks(source, times=None, *, satellites=None, ax=None, save=None):
     return _finish(fig, save)
 
 
-def visible_histogram(source, *, ax=None, save=None):
+def visible_histogram(source: xr.Dataset | Visibility, *, ax: Axes | None = None,
+                      save: PathLike | None = None) -> Figure:
     """Share of (site, time step) samples with each number of visible satellites.
 
     ``source`` is a coverage Dataset (its ``visible_histogram``, summed over targets)
     or a :class:`~leolat.visibility.Visibility` (its counts).
     """
     fig, ax = _axes(ax, (7, 3.6))
-    if hasattr(source, "counts") and not hasattr(source, "data_vars"):
-        counts = np.asarray(source.counts).ravel()
-        hist = np.bincount(counts)
-    elif "visible_histogram" in source:
+    from ..geometry.visibility import Visibility
+
+    if isinstance(source, Visibility):
+        hist = np.bincount(np.asarray(source.counts).ravel())
+    elif hasattr(source, "data_vars") and "visible_histogram" in source:
         hist = source["visible_histogram"].values.sum(axis=0)
     else:
         raise LeolatError("visible_histogram needs a coverage Dataset or a Visibility")

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..base.constants import ARCSEC_RAD, JD_UNIX_EPOCH, MJD_OFFSET, SECONDS_PER_DAY
 from ..base.errors import EarthOrientationWarning
+from ..base.types import ArrayLike
 
 __all__ = ["EOPTable", "eop_table", "earth_orientation"]
 
@@ -116,7 +117,8 @@ def eop_table() -> EOPTable:
     return EOPTable.from_finals2000a(astropy_iers_data.IERS_A_FILE)
 
 
-def earth_orientation(jd, fr, *, ut1_utc: bool = True, polar_motion: bool = False):
+def earth_orientation(jd: ArrayLike, fr: ArrayLike, *, ut1_utc: bool = True, polar_motion: bool = False
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """UT1-UTC (s) and pole coordinates (rad) for UTC instants, per the switches.
 
     Parameters
