@@ -163,12 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _check_outputs(args):
     """Refuse a bad --out or --plot before the work, not after it."""
-    from ..outputs.results import FORMATS
+    from ..outputs.results import FORMATS, check_result_path
 
     out = getattr(args, "out", None)
-    if out and args.func is not COMMANDS["czml"] and Path(out).suffix.lower() not in FORMATS:
-        raise LeolatError(f"--out {out}: unknown result format {Path(out).suffix!r}; use one of "
-                          f"{', '.join(FORMATS)}")
+    if out and args.func is not COMMANDS["czml"]:
+        if Path(out).suffix.lower() not in FORMATS:
+            raise LeolatError(f"--out {out}: unknown result format {Path(out).suffix!r}; use one of "
+                              f"{', '.join(FORMATS)}")
+        check_result_path(out)
     plot = getattr(args, "plot", None)
     if plot and Path(plot).suffix.lower() not in (".png", ".pdf", ".svg"):
         raise LeolatError(f"--plot {plot}: use a .png, .pdf or .svg file name")

@@ -12,10 +12,10 @@ from __future__ import annotations
 import fnmatch
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
 
 import numpy as np
 
+from ..base.atomic import write_text_atomic
 from ..base.budget import DEFAULT_MEMORY_BUDGET_MB
 from ..base.errors import ElementSetError, ElementSetWarning, SelectionError
 from ..base.types import ArrayLike, ForeignObject, PathLike
@@ -413,7 +413,7 @@ class Constellation:
             out.extend((l1, l2))
         text = "\n".join(out) + "\n"
         if path is not None:
-            Path(path).write_text(text, encoding="ascii")
+            write_text_atomic(path, text, encoding="ascii")
         return text
 
     # ------------------------------------------------------------------ propagation

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..base.atomic import write_text_atomic
 from ..base.errors import LeolatError
 from ..base.types import PathLike
 from ..reference.time import TimeLike, as_timegrid
@@ -151,7 +152,5 @@ def _path_packets(constellation, sites, times, pair, policy, min_elevation_deg, 
 
 def write_czml(path: PathLike, constellation: Constellation, times: TimeLike, **kwargs) -> Path:
     """Write :func:`czml_document` to ``path`` (a ``.czml`` JSON file)."""
-    path = Path(path)
     doc = czml_document(constellation, times, **kwargs)
-    path.write_text(doc.dumps(), encoding="utf-8")
-    return path
+    return write_text_atomic(path, doc.dumps())

@@ -10,11 +10,13 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..base import data as _data
+from ..base.atomic import atomic_path
 from ..base.errors import LeolatError
 from ..base.types import PathLike
 from ..base.validate import did_you_mean
@@ -48,7 +50,10 @@ def _axes(ax, figsize):
 
 def _finish(fig, save):
     if save is not None:
-        fig.savefig(save, dpi=110, bbox_inches="tight")
+        # Written under a temporary name and renamed: a figure appears whole or not at all.
+        suffix = Path(save).suffix.lower().lstrip(".") or "png"
+        with atomic_path(save) as tmp:
+            fig.savefig(tmp, dpi=110, bbox_inches="tight", format=suffix)
     return fig
 
 

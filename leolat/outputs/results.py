@@ -9,15 +9,13 @@ Reading a file back gives the same Dataset or DataFrame.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..base.atomic import atomic_path
 from ..base.errors import ResultFormatError
 from ..base.types import PathLike
 
@@ -27,7 +25,7 @@ if TYPE_CHECKING:
 
     from ..orbits.constellation import Constellation
 
-__all__ = ["write_result", "read_result", "provenance", "FORMATS"]
+__all__ = ["write_result", "read_result", "provenance", "check_result_path", "is_result_store", "FORMATS"]
 
 # Suffix -> kind. NetCDF and Zarr hold Datasets; Parquet and CSV hold tables (a
 # Dataset is flattened to one row per (time, pair) or per target).
@@ -116,10 +114,8 @@ def write_result(result: xr.Dataset | pd.DataFrame, path: PathLike, *,
         raise ResultFormatError(f"{path}: {kind} holds Datasets; write tables as .parquet or .csv")
     if kind in ("parquet", "csv") and table is None:
         table = _flatten(ds)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
-        out = tmp / path.name
+    check_result_path(path)
+    with atomic_path(path) as out:
         if kind == "netcdf" and ds is not None:
             ds.to_netcdf(out, engine="h5netcdf")
         elif kind == "zarr" and ds is not None:
@@ -128,12 +124,33 @@ def write_result(result: xr.Dataset | pd.DataFrame, path: PathLike, *,
             _write_parquet(table, out)
         else:
             _write_csv(table, out)
-        if path.is_dir():  # a Zarr store being replaced
-            shutil.rmtree(path)
-        os.replace(out, path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return path
+
+
+def is_result_store(path: Path) -> bool:
+    """Whether ``path`` is a Zarr store that :func:`write_result` wrote (its root attributes
+    carry ``leolat_version``)."""
+    for meta in (path / ".zattrs", path / "zarr.json"):
+        if meta.is_file():
+            try:
+                return "leolat_version" in meta.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return False
+    return False
+
+
+def check_result_path(path: PathLike) -> None:
+    """Refuse, before any work, a result path of unknown format, or one that would replace
+    what leolat did not write: a directory other than one of its own Zarr stores, or a file
+    where a store should go (:class:`ResultFormatError`)."""
+    path = Path(path)
+    kind = _kind(path)
+    if path.is_dir() and not (kind == "zarr" and is_result_store(path)):
+        raise ResultFormatError(
+            f"{path}: is a directory that is not a leolat result; refusing to replace it "
+            f"(choose another name, or remove it yourself)")
+    if kind == "zarr" and path.exists() and not path.is_dir():
+        raise ResultFormatError(f"{path}: is a file, not a leolat Zarr store; refusing to replace it")
 
 
 def _flatten(ds):
@@ -166,14 +183,30 @@ def _write_csv(table, out: Path):
 
 def read_result(path: PathLike) -> xr.Dataset | pd.DataFrame:
     """Read what :func:`write_result` wrote: a Dataset (``.nc``, ``.zarr``) or a DataFrame
-    (``.parquet``, ``.csv``) with its attributes."""
-    import pandas as pd
-    import xarray as xr
+    (``.parquet``, ``.csv``) with its attributes.
 
+    Raises
+    ------
+    ResultFormatError
+        Naming the file, for a missing, foreign or corrupt one (never a backend's own error).
+    """
     path = Path(path)
     kind = _kind(path)
     if not path.exists():
         raise ResultFormatError(f"{path}: no such file")
+    try:
+        return _read(path, kind)
+    except ResultFormatError:
+        raise
+    except Exception as exc:  # a foreign or corrupt file: each backend raises its own kinds
+        detail = f"{type(exc).__name__}: {exc}"
+        raise ResultFormatError(f"{path}: not a readable leolat {kind} result ({detail[:200]})") from exc
+
+
+def _read(path: Path, kind: str) -> xr.Dataset | pd.DataFrame:
+    import pandas as pd
+    import xarray as xr
+
     if kind == "netcdf":
         return xr.load_dataset(path, engine="h5netcdf")
     if kind == "zarr":
@@ -187,7 +220,7 @@ def read_result(path: PathLike) -> xr.Dataset | pd.DataFrame:
         table.attrs = json.loads(raw) if raw else {}
         return table
     with open(path, encoding="utf-8") as f:
-        first = f.readline()
+        first = f.readline(1 << 20)
         if not first.startswith(_CSV_META):
             raise ResultFormatError(f"{path}, line 1: not a leolat CSV (no metadata line)")
         attrs = json.loads(first[len(_CSV_META):])

@@ -1,0 +1,135 @@
+"""Files appear whole or not at all, and leolat never deletes what it did not write."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import leolat
+from leolat import ResultFormatError, read_result, write_result
+from leolat.base.atomic import TMP_MARK, atomic_path, write_text_atomic
+
+
+def _ds(value: float = 1.0) -> xr.Dataset:
+    return xr.Dataset({"rtt_ms": (("time",), np.full(3, value))}, coords={"time": np.arange(3)})
+
+
+def _leftovers(folder):
+    return [p.name for p in folder.iterdir() if TMP_MARK in p.name or ".leolat-old-" in p.name]
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr", ".parquet", ".csv"])
+def test_a_users_folder_at_the_output_path_is_refused_and_kept(tmp_path, suffix):
+    folder = tmp_path / f"results{suffix}"
+    folder.mkdir()
+    (folder / "thesis.tex").write_text("years of work")
+    with pytest.raises(ResultFormatError, match="not a leolat result; refusing to replace it"):
+        write_result(_ds(), folder)
+    assert (folder / "thesis.tex").read_text() == "years of work"
+    assert not _leftovers(tmp_path)
+
+
+def test_a_leolat_zarr_store_is_replaced_whole(tmp_path):
+    path = tmp_path / "r.zarr"
+    write_result(_ds(1.0), path)
+    write_result(_ds(2.0), path)
+    assert float(read_result(path).rtt_ms[0]) == 2.0
+    assert not _leftovers(tmp_path)
+    (tmp_path / "f.zarr").write_text("not a store")
+    with pytest.raises(ResultFormatError, match="is a file, not a leolat Zarr store"):
+        write_result(_ds(), tmp_path / "f.zarr")
+    assert (tmp_path / "f.zarr").read_text() == "not a store"
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".parquet", ".csv"])
+def test_files_are_replaced_whole(tmp_path, suffix):
+    path = tmp_path / f"r{suffix}"
+    table = pd.DataFrame({"a": [1, 2]})
+    write_result(_ds(1.0) if suffix == ".nc" else table, path)
+    write_result(_ds(2.0) if suffix == ".nc" else table.assign(a=[3, 4]), path)
+    back = read_result(path)
+    assert (float(back.rtt_ms[0]) == 2.0) if suffix == ".nc" else list(back.a) == [3, 4]
+    assert not _leftovers(tmp_path)
+
+
+def test_a_failing_writer_leaves_the_old_file_and_no_temporary(tmp_path):
+    path = tmp_path / "old.txt"
+    path.write_text("old")
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        with atomic_path(path) as tmp:
+            tmp.write_text("half of the new")
+            raise RuntimeError("disk on fire")
+    assert path.read_text() == "old" and not _leftovers(tmp_path)
+
+
+def test_a_killed_writer_leaves_the_old_file_whole(tmp_path):
+    # A real process writes a large file through write_text_atomic and is SIGKILLed while
+    # writing: the final name still holds the old content, never a truncated new one.
+    path = tmp_path / "big.txt"
+    path.write_text("old")
+    code = ("import sys; from leolat.base.atomic import atomic_path\n"
+            "with atomic_path(sys.argv[1]) as tmp:\n"
+            "    with open(tmp, 'w') as f:\n"
+            "        print('writing', flush=True)\n"
+            "        while True:\n"
+            "            f.write('x' * 65536)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "writing"
+    time.sleep(0.3)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert path.read_text() == "old"
+    leftovers = _leftovers(tmp_path)
+    assert len(leftovers) == 1 and leftovers[0].startswith(".big.txt" + TMP_MARK + str(proc.pid))
+
+
+def test_text_outputs_are_written_atomically(tmp_path):
+    c = leolat.Constellation.walker(2, 3, 550, 53, 1)
+    text = c.to_tle(tmp_path / "c.tle")
+    assert (tmp_path / "c.tle").read_text() == text
+    write_text_atomic(tmp_path / "n.txt", "é", encoding="utf-8")
+    assert (tmp_path / "n.txt").read_text(encoding="utf-8") == "é"
+    assert not _leftovers(tmp_path)
+
+
+@pytest.mark.parametrize("suffix, content", [
+    (".nc", b"\x89HDF\r\n\x1a\n" + b"\0" * 64),      # an HDF5 signature, then nothing
+    (".parquet", b"PAR1 not really"),
+    (".csv", b"a,b\n1,2\n"),                          # a CSV leolat did not write
+])
+def test_reading_a_corrupt_or_foreign_file_names_it(tmp_path, suffix, content):
+    path = tmp_path / f"bad{suffix}"
+    path.write_bytes(content)
+    with pytest.raises(ResultFormatError, match=str(path)):
+        read_result(path)
+
+
+def test_reading_a_foreign_zarr_store_names_it(tmp_path):
+    store = tmp_path / "x.zarr"
+    store.mkdir()
+    (store / ".zgroup").write_text("{ not json")
+    with pytest.raises(ResultFormatError, match="not a readable leolat zarr result"):
+        read_result(store)
+
+
+def test_the_command_line_refuses_a_users_folder_before_any_work(tmp_path, capsys):
+    from leolat.app.cli import main
+
+    folder = tmp_path / "results.nc"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    # The constellation does not exist either: the folder is what gets reported, so the output
+    # path was checked before anything was loaded or computed.
+    code = main(["latency", "--constellation", "no-such-preset", "--out", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 2 and "refusing to replace it" in err and len(err.strip().splitlines()) == 1
+    assert "no-such-preset" not in err
+    assert (folder / "notes.txt").read_text() == "mine"
