@@ -15,7 +15,7 @@ import xarray as xr
 
 import leolat
 from leolat import ResultFormatError, read_result, write_result
-from leolat.base.atomic import TMP_MARK, atomic_path, write_text_atomic
+from leolat.base.atomic import TMP_MARK, _host, atomic_path, write_text_atomic
 
 
 def _ds(value: float = 1.0) -> xr.Dataset:
@@ -88,7 +88,7 @@ def test_a_killed_writer_leaves_the_old_file_whole(tmp_path):
     proc.wait(timeout=30)
     assert path.read_text() == "old"
     leftovers = _leftovers(tmp_path)
-    assert len(leftovers) == 1 and leftovers[0].startswith(".big.txt" + TMP_MARK + str(proc.pid))
+    assert len(leftovers) == 1 and leftovers[0].startswith(f".big.txt{TMP_MARK}{_host()}-{proc.pid}-")
 
 
 def test_text_outputs_are_written_atomically(tmp_path):
@@ -133,3 +133,86 @@ def test_the_command_line_refuses_a_users_folder_before_any_work(tmp_path, capsy
     assert code == 2 and "refusing to replace it" in err and len(err.strip().splitlines()) == 1
     assert "no-such-preset" not in err
     assert (folder / "notes.txt").read_text() == "mine"
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_left_overs_are_cleaned_only_when_provably_a_dead_writers(tmp_path):
+    final = tmp_path / "r.csv"
+    dead, alive = _dead_pid(), os.getppid()
+    host = _host()
+    stale = tmp_path / f".r.csv{TMP_MARK}{host}-{dead}-0123456789ab"
+    busy = tmp_path / f".r.csv{TMP_MARK}{host}-{alive}-0123456789ab"
+    remote = tmp_path / f".r.csv{TMP_MARK}otherhost-{dead}-0123456789ab"  # a worker elsewhere
+    other = tmp_path / f".q.csv{TMP_MARK}{host}-{dead}-0123456789ab"      # another file's writer
+    user = tmp_path / ".r.csv.tmp-mine"                                   # not leolat's at all
+    for p in (stale, busy, remote, other, user):
+        p.write_text("x")
+    write_result(pd.DataFrame({"a": [1]}), final)
+    assert not stale.exists()
+    assert busy.exists() and remote.exists() and other.exists() and user.exists()
+
+
+def test_a_store_left_aside_by_a_killed_swap_is_restored(tmp_path):
+    # Killed between "move the old store aside" and "rename the new one in": the aside copy
+    # is the only one, and the next writer of that name brings it back instead of deleting it.
+    path = tmp_path / "r.zarr"
+    write_result(_ds(5.0), path)
+    aside = tmp_path / f".r.zarr.leolat-old-{_host()}-{_dead_pid()}-0123456789ab"
+    os.replace(path, aside)
+    from leolat.base.atomic import clean_leftovers
+
+    clean_leftovers(path)
+    assert float(read_result(path).rtt_ms[0]) == 5.0 and not aside.exists()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 1 MiB tmpfs (needs root and mount rights; skipped elsewhere)."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.strip() or done.returncode})")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
+
+
+@pytest.mark.parametrize("what", ["netcdf", "zarr", "czml", "tle", "plot"])
+def test_a_full_disk_is_one_line_and_leaves_nothing(small_disk, what):
+    # In a real subprocess: HDF5 crashed the interpreter (exit 139) after a failed write, so
+    # the test must see the process end normally, not only the exception.
+    target = {"netcdf": "r.nc", "zarr": "r.zarr", "czml": "x.czml", "tle": "c.tle", "plot": "p.png"}[what]
+    code = f"""
+import numpy as np, xarray as xr, leolat
+path = {str(small_disk / target)!r}
+ds = xr.Dataset({{"rtt_ms": (("time",), np.random.default_rng(0).random(300_000))}})
+try:
+    if {what!r} in ("netcdf", "zarr"):
+        leolat.write_result(ds, path)
+    elif {what!r} == "czml":
+        big = leolat.Constellation.walker(10, 10, 550, 53, 1)
+        leolat.write_czml(path, big, leolat.TimeGrid.from_utc("2026-01-01T00:00:00Z", 3600, 10))
+    elif {what!r} == "tle":
+        leolat.Constellation.walker(100, 100, 550, 53, 1).to_tle(path)  # ~1.5 MB of text
+    else:
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(figsize=(40, 40))
+        ax.imshow(np.random.default_rng(1).random((2000, 2000)))
+        leolat.plot._finish(fig, path)
+except OSError as exc:
+    print("ERROR", exc)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ERROR") and "no space left on device" in lines[0]
+    assert target in lines[0]
+    assert os.listdir(small_disk) == []  # no final file, no temporary

@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import re
-import shutil
 import time
 import tomllib
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..base.atomic import atomic_path
 from ..base.errors import LeolatError, StudyError
 from ..base.types import PathLike
 from ..base.validate import check_count, did_you_mean
@@ -234,17 +232,12 @@ def run_chunk(chunk_fields: dict, base: str, out: str, fmt: str) -> tuple[str, f
     chunk = Chunk(**chunk_fields)
     table = compute_chunk(chunk, Path(base))
     final = _target(Path(out), fmt, chunk)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.parent / f".tmp-{chunk.id}-{uuid.uuid4().hex}{final.suffix}"
-    try:
+    # Whole or not at all; a killed writer's left-overs for this chunk go when it is redone.
+    with atomic_path(final) as tmp:
         if fmt == "parquet":
             table.to_parquet(tmp, index=False)
         else:
             _to_zarr(table, tmp)
-        os.replace(tmp, final)  # the rename is atomic: readers see all of it or nothing
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
     return chunk.id, time.perf_counter() - t0
 
 
@@ -327,8 +320,6 @@ def run_study(study: Study | PathLike, *, out_dir: PathLike | None = None, worke
         raise StudyError(f"{out} already holds results: pass resume=True (--resume) to complete "
                          f"them, or choose another output folder")
     out.mkdir(parents=True, exist_ok=True)
-    for stale in out.rglob(".tmp-*"):  # a killed run's half-written files: never results
-        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
     done = _done(study)
     todo = [c for c in study.chunks if c.id not in done]
     t0 = time.perf_counter()

@@ -117,14 +117,32 @@ def write_result(result: xr.Dataset | pd.DataFrame, path: PathLike, *,
     check_result_path(path)
     with atomic_path(path) as out:
         if kind == "netcdf" and ds is not None:
-            ds.to_netcdf(out, engine="h5netcdf")
+            # Encoded in memory, then written by plain file I/O: HDF5 writing straight to a
+            # full disk raises and then crashes the interpreter on exit (seen with h5netcdf
+            # 1.8, h5py 3.16); this way a full disk is an ordinary OSError.
+            out.write_bytes(bytes(ds.to_netcdf(engine="h5netcdf")))
         elif kind == "zarr" and ds is not None:
-            ds.to_zarr(out, mode="w", zarr_format=2, consolidated=True)
+            _write_zarr(ds, out)
         elif kind == "parquet":
             _write_parquet(table, out)
         else:
             _write_csv(table, out)
     return path
+
+
+def _write_zarr(ds: xr.Dataset, out: Path) -> None:
+    """A Zarr (format 2) store, encoded in memory and written key by key with plain file I/O:
+    zarr's concurrent writers keep writing after one fails (a full disk), re-creating files
+    in a store being removed; written in sequence, a failure stops the write there."""
+    import zarr
+
+    keys: dict = {}
+    ds.to_zarr(zarr.storage.MemoryStore(store_dict=keys), mode="w", zarr_format=2, consolidated=True)
+    out.mkdir()
+    for key in sorted(keys):
+        target = out / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(keys[key].to_bytes())
 
 
 def is_result_store(path: Path) -> bool:
