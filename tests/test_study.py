@@ -151,7 +151,20 @@ def test_killed_study_command_resumes_without_recomputing(tmp_path, reference):
     (lambda s: s.replace('duration_s = 240', 'duration_s = "long"'), "'duration_s' must be a number"),
     (lambda s: s.replace('min_elevation_deg = 25', 'min_elevation = 25'), "unknown key 'min_elevation'"),
     (lambda s: s.replace('min_elevation_deg = 25', 'min_elevation_deg = 95'), "min_elevation_deg must lie"),
-    (lambda s: s.replace('[[windows]]', '[[windws]]'), "no [[windows]] entries"),
+    (lambda s: s.replace('[[windows]]', '[[windws]]'), "unknown key 'windws'; did you mean 'windows'"),
+    (lambda s: s[:s.index('[[windows]]')] + s[s.index('[[policies]]'):], "no [[windows]] entries"),
+    (lambda s: s.replace('step_s = 20', 'step_s = nan'), "'step_s' must be finite"),
+    (lambda s: s.replace('step_s = 20', 'stepsize_s = 20'), "unknown key 'stepsize_s'"),
+    (lambda s: s.replace('source = "starlink-gen1-shell1"', 'source = "starlnk-gen1"'), "unknown preset"),
+    (lambda s: s.replace('source = "starlink-gen1-shell1"', 'source = "missing.tle"'), "missing.tle: file not found"),
+    (lambda s: s.replace('sites = "London;New York City;Tokyo"', 'sites = "London;Atlantisville"'),
+     "[[site_sets]] 'three': unknown city 'Atlantisville'"),
+    (lambda s: s.replace('pairs = "London, GB->New York City, US;', 'pairs = "London, GB->Paris, FR;'),
+     "no site is named 'Paris, FR'"),
+    (lambda s: s.replace('name = "t"', 'name = "t"\nouput = "x"'),
+     "[study]: unknown key 'ouput'; did you mean 'output'"),
+    (lambda s: s.replace('min_elevation_deg = 25', 'min_elevation_deg = nan'), "min_elevation_deg must lie"),
+    (lambda s: s.replace('start = "2026-01-01T00:00:00Z"', 'start = 2026-01-01T00:00:00'), "no time zone"),
     (lambda s: s.replace('metrics = ["latency", "coverage"]', 'metrics = ["throughput"]'), "metrics must be"),
     (lambda s: s.replace('name = "w"', 'name = "w'), "line"),
     (lambda s: s.replace('format = "parquet"', 'format = "hdf5"'), "format must be one of"),
@@ -170,3 +183,67 @@ def test_run_refuses_contradictions(tmp_path):
         run_study(_study(tmp_path, duration=240), workers=2, scheduler="tcp://x:1")
     with pytest.raises(StudyError, match="file not found"):
         load_study(Path(tmp_path) / "none.toml")
+
+
+def test_resume_recomputes_chunks_whose_description_changed(tmp_path):
+    path = _study(tmp_path, duration=240)
+    first = run_study(path)
+    cov = read_study(first.study)["coverage"]
+    path.write_text(path.read_text().replace("min_elevation_deg = 25", "min_elevation_deg = 40"))
+    again = run_study(path, resume=True)
+    assert sorted(again.recomputed) == sorted(again.computed) == sorted(c.id for c in again.study.chunks)
+    assert "4 redone: changed or damaged" in again.summary()
+    # Coverage at 40° sees fewer satellites than at 25°: the results are the new ones.
+    assert (read_study(again.study)["coverage"]["n_visible"] <= cov["n_visible"]).all()
+    assert read_study(again.study)["coverage"]["n_visible"].sum() < cov["n_visible"].sum()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "empty"])
+def test_damaged_chunks_are_recomputed_never_read_back(tmp_path, reference, damage):
+    path = _study(tmp_path, duration=2400)
+    run = run_study(path)
+    victim = sorted((run.study.output / "latency").glob("*.parquet"))[3]
+    data = victim.read_bytes()
+    victim.write_bytes(data[: len(data) // 2] if damage == "truncate" else b"")
+    partial = read_study(run.study)  # the damaged chunk is left out, nothing crashes
+    assert len(partial["latency"]) == len(reference["latency"]) - 12
+    again = run_study(path, resume=True)
+    assert again.recomputed == again.computed == [victim.stem]
+    _same(read_study(again.study), reference)
+
+
+def test_a_second_run_on_the_same_folder_is_refused_and_says_who_holds_it(tmp_path):
+    from leolat.app.study_store import study_lock
+
+    path = _study(tmp_path, duration=240)
+    out = load_study(path).output
+    holder = subprocess.Popen([sys.executable, "-c",
+                               "import sys, time; from pathlib import Path\n"
+                               "from leolat.app.study_store import study_lock\n"
+                               "with study_lock(Path(sys.argv[1])):\n"
+                               "    print('held', flush=True); time.sleep(60)\n", str(out)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(StudyError, match=rf"in use by another study run \(host .*, pid {holder.pid},"):
+            run_study(path, resume=True)
+    finally:
+        holder.kill()
+        holder.wait()
+    with study_lock(out):  # released when its holder died
+        pass
+
+
+def test_resume_leaves_files_it_did_not_write_and_results_carry_provenance(tmp_path):
+    path = _study(tmp_path, duration=240)
+    run = run_study(path)
+    mine = run.study.output / "latency" / ".tmp-mine"
+    mine.write_text("a user's file")
+    run_study(path, resume=True)
+    assert mine.read_text() == "a user's file"
+    tables = read_study(run.study)
+    attrs = tables["latency"].attrs
+    assert attrs["study_file_sha256"] == run.study.file_sha256 and len(attrs["study_file_sha256"]) == 64
+    assert attrs["leolat_version"] and attrs["numpy_version"]
+    assert attrs["constellations"]["shell1"]["n_satellites"] == 1584
+    assert attrs["constellations"]["shell1"]["element_epoch_min_utc"].startswith("2026-01-01")

@@ -6,13 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..base.data import data_path
-from ..base.errors import LeolatError
+from ..base.errors import ElementSetError, LeolatError
 from ..ground.sites import Sites
 from ..orbits.constellation import Constellation
 
-__all__ = ["load_constellation", "load_sites", "DEFAULT_SITES"]
+__all__ = ["load_constellation", "load_sites", "DEFAULT_SITES", "ELEMENT_FILE_SUFFIXES"]
 
 DEFAULT_SITES = "default"
+# Suffixes that mark a spec as an element-set file.
+ELEMENT_FILE_SUFFIXES = (".tle", ".txt", ".3le", ".2le", ".csv", ".xml", ".json")
 
 
 def load_constellation(spec: str) -> Constellation:
@@ -22,6 +24,9 @@ def load_constellation(spec: str) -> Constellation:
         if path.suffix.lower() in (".csv", ".xml", ".json"):
             return Constellation.from_omm(path)
         return Constellation.from_tle(path)
+    if path.suffix.lower() in ELEMENT_FILE_SUFFIXES or len(path.parts) > 1:
+        # Meant as a file, not a preset name: say so, not "unknown preset".
+        raise ElementSetError("file not found", source=str(path))
     return Constellation.preset(spec)
 
 

@@ -1,198 +1,47 @@
 """Batch studies: constellations × site sets × time windows × policies × metrics, from TOML.
 
-A study is split into chunks (one metric, constellation, site set and policy over
-one slice of one time window). Each chunk's result is a tidy table written
-atomically (a temporary file in the output folder, then a rename) as one Parquet
-file of a Parquet dataset, or one group of a Zarr store. A chunk whose file exists
-is done: ``resume`` computes only the missing ones, and since a chunk depends on
-nothing but its own description, results are identical whatever ran them: this
-process, a local Dask cluster (``workers=N``) or an existing scheduler.
+A study (:mod:`.study_file`) is split into chunks (one metric, constellation, site set and
+policy over one slice of one time window). Each chunk's result is a tidy table written
+whole or not at all (:mod:`.study_store`), as one Parquet file of a Parquet dataset or one
+group of a Zarr store, carrying the digest of what it computes. ``resume`` computes the
+chunks that are missing, unreadable, short, or were computed from another description;
+since a chunk depends on nothing but its own description, results are identical whatever
+ran them: this process, a local Dask cluster (``workers=N``) or an existing scheduler.
 
 See docs/studies.md for the file format.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import math
-import re
 import time
-import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..base.atomic import atomic_path
-from ..base.errors import LeolatError, StudyError
+from ..base.errors import StudyError
 from ..base.types import PathLike
-from ..base.validate import check_count, did_you_mean
+from ..base.validate import check_count
 from ..network.links import LinkPolicy
-from ..orbits.propagate import BACKENDS, DEFAULT_BACKEND
+from ..reference.time import TimeGrid
+from .specs import load_constellation, load_sites
+from .study_file import FORMATS, METRICS, Chunk, Study, load_study, resolve_spec
+from .study_store import chunk_state, read_chunk, read_manifest, study_lock, write_chunk, write_manifest
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Study", "StudyError", "load_study", "run_study", "read_study", "run_chunk", "METRICS"]
-
-METRICS = ("latency", "coverage")
-FORMATS = ("parquet", "zarr")
-# A [[policies]] table holds LinkPolicy's parameters, by name.
-_POLICY_KEYS = tuple(f.name for f in dataclasses.fields(LinkPolicy))
+__all__ = ["Study", "Chunk", "StudyError", "StudyRun", "load_study", "run_study", "read_study",
+           "run_chunk", "compute_chunk", "METRICS", "FORMATS"]
 
 
-
-@dataclass(frozen=True)
-class Chunk:
-    """One unit of work: everything a worker needs, as plain values."""
-
-    id: str
-    metric: str
-    constellation: str
-    constellation_source: str
-    site_set: str
-    sites: str
-    pairs: str
-    policy: str
-    policy_args: dict
-    window: int
-    start_ns: int
-    n_steps: int
-    step_s: float
-    backend: str
-
-
-@dataclass(frozen=True)
-class Study:
-    """A parsed study file (see :func:`load_study`)."""
-
-    name: str
-    path: Path
-    output: Path
-    format: str
-    chunks: tuple = field(repr=False)
-
-    def __len__(self) -> int:
-        return len(self.chunks)
-
-
-def _need(table, key, where, number=False):
-    if key not in table:
-        raise StudyError(f"{where}: missing '{key}'")
-    v = table[key]
-    if number and (isinstance(v, bool) or not isinstance(v, (int, float))):
-        raise StudyError(f"{where}: '{key}' must be a number, got {v!r}")
-    return v
-
-
-def load_study(path: PathLike) -> Study:
-    """Read and check a study file, and split it into chunks.
-
-    Raises
-    ------
-    StudyError
-        Naming the file and the entry (TOML syntax errors with their line and column).
-    """
-    from ..reference.time import TimeGrid
-
-    path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise StudyError(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise StudyError(f"{path}: {exc}") from None
-    head = raw.get("study", {})
-    name = str(head.get("name", path.stem))
-    output = Path(head.get("output", path.with_suffix("")))
-    if not output.is_absolute():
-        output = path.parent / output
-    fmt = head.get("format", "parquet")
-    if fmt not in FORMATS:
-        raise StudyError(f"{path}: [study] format must be one of {FORMATS}, got {fmt!r}")
-    backend = head.get("backend", DEFAULT_BACKEND)
-    if backend not in BACKENDS:
-        raise StudyError(f"{path}: [study] backend must be one of {BACKENDS}, got {backend!r}"
-                         + did_you_mean(str(backend), BACKENDS))
-    metrics = raw.get("metrics", head.get("metrics", list(METRICS)))
-    bad = [m for m in metrics if m not in METRICS]
-    if bad or not metrics:
-        raise StudyError(f"{path}: metrics must be a non-empty list of {METRICS}, got {metrics!r}")
-
-    def named(section):
-        items = raw.get(section)
-        if not items:
-            raise StudyError(f"{path}: no [[{section}]] entries")
-        names = [str(it.get("name", k)) for k, it in enumerate(items)]
-        for n in names:  # names become file names
-            if not re.fullmatch(r"[A-Za-z0-9_.-]+", n) or n.startswith("."):
-                raise StudyError(f"{path}: [[{section}]] name {n!r}: use letters, digits, '_', '-' "
-                                 f"and '.' (names become file names)")
-        if len(set(names)) != len(names):
-            raise StudyError(f"{path}: [[{section}]] names must be unique, got {names}")
-        return list(zip(names, items))
-
-    constellations = [(n, str(_need(it, "source", f"{path}: [[constellations]] {n!r}")))
-                      for n, it in named("constellations")]
-    site_sets = [(n, str(_need(it, "sites", f"{path}: [[site_sets]] {n!r}")), str(it.get("pairs", "all")))
-                 for n, it in named("site_sets")]
-    policies = []
-    for n, it in (named("policies") if "policies" in raw else [("default", {})]):
-        args = {k: v for k, v in it.items() if k != "name"}
-        unknown = sorted(set(args) - set(_POLICY_KEYS))
-        if unknown:
-            raise StudyError(f"{path}: [[policies]] {n!r}: unknown key {unknown[0]!r}"
-                             f"{did_you_mean(unknown[0], _POLICY_KEYS)} Keys are "
-                             f"{', '.join(_POLICY_KEYS)}")
-        try:
-            LinkPolicy(**args)
-        except LeolatError as exc:
-            raise StudyError(f"{path}: [[policies]] {n!r}: {exc}") from None
-        policies.append((n, args))
-    chunks = []
-    for w, (wname, win) in enumerate(named("windows")):
-        where = f"{path}: [[windows]] {wname!r}"
-        start = _need(win, "start", where)
-        duration = float(_need(win, "duration_s", where, number=True))
-        step = float(_need(win, "step_s", where, number=True))
-        try:
-            grid = TimeGrid.from_utc(start if isinstance(start, str) else
-                                     start.isoformat().replace("+00:00", "Z"), duration, step)
-        except LeolatError as exc:
-            raise StudyError(f"{where}: {exc}") from None
-        chunk_s = float(win.get("chunk_s", duration))
-        per = max(1, int(round(chunk_s / step)))
-        n = len(grid)
-        for c in range(math.ceil(n / per)):
-            lo, hi = c * per, min(n, (c + 1) * per)
-            for metric in metrics:
-                for cname, source in constellations:
-                    for sname, sites, pairs in site_sets:
-                        for pname, pargs in policies:
-                            cid = f"{metric}__{cname}__{sname}__{pname}__{wname}__{c:04d}"
-                            chunks.append(Chunk(cid, metric, cname, source, sname, sites, pairs,
-                                                pname, pargs, w, int(grid.unix_ns[lo]), hi - lo,
-                                                step, backend))
-    return Study(name, path, output, fmt, tuple(chunks))
-
-
-# ----------------------------------------------------------------- one chunk
-def _resolve(spec: str, base: Path) -> str:
-    """Relative file paths in a study are relative to the study file."""
-    p = Path(spec)
-    return str(base / p) if not p.is_absolute() and (base / p).exists() else spec
-
-
-def compute_chunk(chunk: Chunk, base: Path):
-    """The tidy table of one chunk (a pandas DataFrame)."""
+def compute_chunk(chunk: Chunk, base: Path) -> pd.DataFrame:
+    """The tidy table of one chunk."""
     import pandas as pd
 
-    from ..reference.time import TimeGrid
-    from .specs import load_constellation, load_sites
-
-    constellation = load_constellation(_resolve(chunk.constellation_source, base))
-    sites = load_sites(_resolve(chunk.sites, base))
+    constellation = load_constellation(resolve_spec(chunk.constellation_source, base))
+    sites = load_sites(resolve_spec(chunk.sites, base))
     ns = chunk.start_ns + np.arange(chunk.n_steps, dtype=np.int64) * int(round(chunk.step_s * 1e9))
     times = TimeGrid(ns)
     if chunk.metric == "latency":
@@ -219,35 +68,13 @@ def compute_chunk(chunk: Chunk, base: Path):
     return table
 
 
-def _target(out: Path, fmt: str, chunk: Chunk) -> Path:
-    if fmt == "parquet":
-        return out / chunk.metric / f"{chunk.id}.parquet"
-    return out / f"{chunk.metric}.zarr" / chunk.id
-
-
 def run_chunk(chunk_fields: dict, base: str, out: str, fmt: str) -> tuple[str, float]:
-    """Compute one chunk and write it atomically; returns (chunk id, seconds). A plain
-    function of plain values, so that Dask can ship it to any worker."""
+    """Compute one chunk and write it whole or not at all; returns (chunk id, seconds). A
+    plain function of plain values, so that Dask can ship it to any worker."""
     t0 = time.perf_counter()
     chunk = Chunk(**chunk_fields)
-    table = compute_chunk(chunk, Path(base))
-    final = _target(Path(out), fmt, chunk)
-    # Whole or not at all; a killed writer's left-overs for this chunk go when it is redone.
-    with atomic_path(final) as tmp:
-        if fmt == "parquet":
-            table.to_parquet(tmp, index=False)
-        else:
-            _to_zarr(table, tmp)
+    write_chunk(compute_chunk(chunk, Path(base)), Path(out), fmt, chunk)
     return chunk.id, time.perf_counter() - t0
-
-
-def _to_zarr(table, path: Path):
-    import xarray as xr
-
-    ds = xr.Dataset({c: ("row", table[c].to_numpy()) for c in table.columns},
-                    attrs={"columns": list(table.columns),
-                           "dtypes": [str(t) for t in table.dtypes]})
-    ds.to_zarr(path, mode="w", zarr_format=2, consolidated=False)
 
 
 # ----------------------------------------------------------------- the whole study
@@ -260,13 +87,15 @@ class StudyRun:
     skipped: list
     seconds: float
     where: str
+    recomputed: list = field(default_factory=list)
 
     def tables(self) -> dict:
         return read_study(self.study)
 
     def summary(self) -> str:
-        lines = [f"study {self.study.name!r}: {len(self.study)} chunks, {len(self.computed)} computed, "
-                 f"{len(self.skipped)} already done, {self.seconds:.1f} s ({self.where}); "
+        redone = f" ({len(self.recomputed)} redone: changed or damaged)" if self.recomputed else ""
+        lines = [f"study {self.study.name!r}: {len(self.study)} chunks, {len(self.computed)} computed"
+                 f"{redone}, {len(self.skipped)} already done, {self.seconds:.1f} s ({self.where}); "
                  f"results in {self.study.output}"]
         tables = self.tables()
         if "latency" in tables:
@@ -282,14 +111,6 @@ class StudyRun:
             s["covered_pct"] = 100 * g.apply(lambda x: (x > 0).mean())
             lines.append(s.round(2).to_string())
         return "\n".join(lines)
-
-
-def _done(study: Study) -> set:
-    done = set()
-    for chunk in study.chunks:
-        if _target(study.output, study.format, chunk).exists():
-            done.add(chunk.id)
-    return done
 
 
 def run_study(study: Study | PathLike, *, out_dir: PathLike | None = None, workers: int | None = None,
@@ -312,16 +133,27 @@ def run_study(study: Study | PathLike, *, out_dir: PathLike | None = None, worke
     if not isinstance(study, Study):
         study = load_study(study)
     if out_dir is not None:
-        study = Study(study.name, study.path, Path(out_dir), study.format, study.chunks)
+        study = replace(study, output=Path(out_dir))
     if workers is not None and scheduler is not None:
         raise StudyError("give workers= or scheduler=, not both")
+    if scheduler is not None and "://" not in scheduler and ":" not in scheduler:
+        raise StudyError(f"scheduler {scheduler!r} is not an address (tcp://host:port)")
     out = study.output
-    if out.exists() and any(out.iterdir()) and not resume:
+    if out.exists() and not out.is_dir():
+        raise StudyError(f"{out}: the output exists and is not a folder")
+    if out.exists() and any(p.name != ".leolat-study.lock" for p in out.iterdir()) and not resume:
         raise StudyError(f"{out} already holds results: pass resume=True (--resume) to complete "
                          f"them, or choose another output folder")
-    out.mkdir(parents=True, exist_ok=True)
-    done = _done(study)
-    todo = [c for c in study.chunks if c.id not in done]
+    with study_lock(out):
+        return _run_locked(study, out, workers, scheduler)
+
+
+def _run_locked(study: Study, out: Path, workers: int | None, scheduler: str | None) -> StudyRun:
+    state = {c.id: chunk_state(out, study.format, c) for c in study.chunks}
+    done = sorted(k for k, v in state.items() if v == "done")
+    todo = [c for c in study.chunks if state[c.id] != "done"]
+    redone = [c.id for c in todo if state[c.id] in ("stale", "broken")]
+    write_manifest(study, out)
     t0 = time.perf_counter()
     base = str(study.path.parent)
     from ..base import progress
@@ -354,32 +186,26 @@ def run_study(study: Study | PathLike, *, out_dir: PathLike | None = None, worke
             client.close()
             if cluster is not None:
                 cluster.close()
-    return StudyRun(study, [c.id for c in todo], sorted(done), time.perf_counter() - t0, where)
+    return StudyRun(study, [c.id for c in todo], done, time.perf_counter() - t0, where, redone)
 
 
 def read_study(study: Study | PathLike) -> dict[str, pd.DataFrame]:
-    """Every written chunk of a study, concatenated: {metric: DataFrame}, rows in chunk order."""
+    """Every written chunk of a study, concatenated: {metric: DataFrame}, rows in chunk order.
+
+    Each table's ``attrs`` hold the study's provenance (versions, the study file's hash,
+    element epochs per constellation) as written in ``output/study.json``.
+    """
     import pandas as pd
 
     if not isinstance(study, Study):
         study = load_study(study)
+    provenance = read_manifest(study.output)
     out = {}
     for metric in METRICS:
-        parts = []
-        for c in study.chunks:
-            if c.metric != metric:
-                continue
-            p = _target(study.output, study.format, c)
-            if not p.exists():
-                continue
-            if study.format == "parquet":
-                parts.append(pd.read_parquet(p))
-            else:
-                import xarray as xr
-
-                ds = xr.open_zarr(p, consolidated=False).load()
-                t = ds.to_dataframe().reset_index(drop=True)[list(ds.attrs["columns"])]
-                parts.append(t.astype(dict(zip(ds.attrs["columns"], ds.attrs["dtypes"]))))
+        parts = [read_chunk(study.output, study.format, c) for c in study.chunks
+                 if c.metric == metric and chunk_state(study.output, study.format, c) == "done"]
         if parts:
-            out[metric] = pd.concat(parts, ignore_index=True)
+            table = pd.concat(parts, ignore_index=True)
+            table.attrs = dict(provenance)
+            out[metric] = table
     return out
