@@ -174,6 +174,11 @@ def test_help_has_examples_for_every_command():
     (("coverage", "--out", "x.h5", "--duration", "60"), "unknown result format"),
     (("failover", "--cut", "NOPE", "--duration", "60"), "no fiber link is named 'NOPE'"),
     (("study", "run", "missing.toml"), "file not found"),
+    (("--constellation", "kuiper-k1", "--duration", "60", "propagate"),
+     "--constellation was given before the command 'propagate'; options go after it"),
+    (("propagate", "--constellation", "missing.tle"), "missing.tle: file not found"),
+    (("latency", "--sites", "London"), "need at least two sites for pairs, got 1"),
+    (("study", "run", "missing.toml", "--scheduler", "notaurl"), "file not found"),
 ])
 def test_more_user_errors_are_one_line(args, message):
     out = _run(*args)

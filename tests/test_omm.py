@@ -1,5 +1,6 @@
 import csv
 import json
+import re
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -95,3 +96,46 @@ def test_non_numeric_and_json_errors(tmp_path):
     path.write_text("[]")
     with pytest.raises(OMMError, match="no OMM records"):
         read_omm(path)
+
+
+def _write_json(tmp_path, record, name="x.json"):
+    import json as _json
+
+    path = tmp_path / name
+    path.write_text(_json.dumps(record))
+    return path
+
+
+GOOD = {"OBJECT_NAME": "S", "OBJECT_ID": "2019-074B", "EPOCH": "2026-05-13T00:00:00", "MEAN_MOTION": 15.06,
+        "ECCENTRICITY": 0.0001, "INCLINATION": 53.05, "RA_OF_ASC_NODE": 10.0, "ARG_OF_PERICENTER": 90.0,
+        "MEAN_ANOMALY": 270.0, "EPHEMERIS_TYPE": 0, "CLASSIFICATION_TYPE": "U", "NORAD_CAT_ID": 123456,
+        "ELEMENT_SET_NO": 999, "REV_AT_EPOCH": 100, "BSTAR": 0.0001, "MEAN_MOTION_DOT": 1e-5,
+        "MEAN_MOTION_DDOT": 0}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"EPHEMERIS_TYPE": 4}, "EPHEMERIS_TYPE = 4: these elements are for another theory"),
+    ({"INCLINATION": 190.0}, "INCLINATION = 190.0 is outside [0, 180]"),
+    ({"MEAN_MOTION": True}, "MEAN_MOTION = True is not a number"),
+    ({"NORAD_CAT_ID": 12345678901}, "NORAD_CAT_ID = 12345678901 is outside"),
+    ({"NORAD_CAT_ID": 1.5}, "NORAD_CAT_ID = 1.5 is not a number"),
+    ({"ELEMENT_SET_NO": 2.5}, "ELEMENT_SET_NO = 2.5 is not an integer"),
+])
+def test_omm_values_that_would_propagate_as_nonsense_are_refused(tmp_path, change, message):
+    with pytest.raises(OMMError, match=re.escape(message)) as exc:
+        Constellation.from_omm(_write_json(tmp_path, [{**GOOD, **change}]))
+    assert "record 1" in str(exc.value)
+
+
+def test_omm_file_shapes(tmp_path):
+    assert Constellation.from_omm(_write_json(tmp_path, [GOOD])).satnum[0] == 123456  # > 99,999
+    with pytest.raises(OMMError, match="holds a list of records or one record, not a str"):
+        Constellation.from_omm(_write_json(tmp_path, "S"))
+    # An Excel CSV starts with a byte-order mark; the first column must still be OBJECT_NAME.
+    csv_path = tmp_path / "x.csv"
+    csv_path.write_text(",".join(GOOD) + "\n" + ",".join(str(v) for v in GOOD.values()) + "\n",
+                        encoding="utf-8-sig")
+    assert list(Constellation.from_omm(csv_path).names) == ["S"]
+    (tmp_path / "latin1.csv").write_bytes("OBJECT_NAME\nS\xe9\n".encode("latin-1"))
+    with pytest.raises(OMMError, match="not UTF-8 text"):
+        Constellation.from_omm(tmp_path / "latin1.csv")

@@ -82,3 +82,27 @@ def test_masks_must_be_functions_of_azimuth_in_degrees():
         Sites(["A"], [0.0], [0.0], mask=lambda az: np.full_like(az, 95.0))
     with pytest.raises(SiteError, match="2 masks for 1 sites"):
         Sites(["A"], [0.0], [0.0], mask=[None, None])
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: Sites("London", 51.5, -0.1), "not one string 'London'; did you mean ['London']"),
+    (lambda: Sites(["Hub", "Hub"], [0, 1], [0, 1]), "site name 'Hub' is used twice (indices 0 and 1)"),
+    (lambda: Sites(["", "b"], [0, 1], [0, 1]), "site 0 has a blank name"),
+    (lambda: Sites(["a"], [0], [0], weight=[float("nan")]), "weight nan must be a finite number >= 0"),
+    (lambda: Sites(["a"], [0], [0], weight=[-1.0]), "weight -1.0 must be a finite number >= 0"),
+    (lambda: Sites(["a"], [0], [0], alt_m=-6371.0), "alt_m -6371 is below -1000 m"),
+    (lambda: Sites(["a", "b"], [0, 1, 2], [0, 1]), "lat_deg must be a number or 2 numbers"),
+    (lambda: Sites(["a", "b"], [0, 1], [0, 1], country=["GB"]), "got 1 codes for 2 sites"),
+])
+def test_site_sets_that_would_mislead_are_refused(make, message):
+    with pytest.raises(SiteError) as exc:
+        make()
+    assert message in str(exc.value)
+
+
+def test_cities_that_share_a_name_get_distinct_labels():
+    s = Sites.top_cities(1000)
+    assert len(set(s.names)) == 1000
+    assert {"Suzhou, CN [04]", "Suzhou, CN [01]"} <= set(s.names)
+    # A selection may repeat a site (the ends of several pairs).
+    assert list(s[[0, 0]].names) == [s.names[0]] * 2

@@ -69,3 +69,21 @@ def test_from_datetimes_and_chunks():
     assert [len(p) for p in parts] == [4, 4, 2]
     with pytest.raises(TimeGridError, match="zone"):
         TimeGrid.from_datetimes(["2026-05-13T00:00:00"])
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: TimeGrid.from_utc("2300-01-01T00:00:00Z", 60, 10), "2300-01-01 is outside the supported"),
+    (lambda: TimeGrid.from_utc(np.datetime64("NaT"), 60, 10), "NaT is not an instant"),
+    (lambda: TimeGrid.from_utc(np.datetime64("1650-01-01"), 60, 10), "1650-01-01 is outside"),
+    (lambda: TimeGrid.from_utc("2199-12-31T23:59:00Z", 3600, 10), "ends after 2200-01-01"),
+    (lambda: TimeGrid.from_utc("2026-01-01T00:00:00Z", 1e12, 1), "1,000,000,000,000 instants"),
+    (lambda: TimeGrid.from_jd(1e20), "Julian date 1e+20 (index 0) is outside"),
+    (lambda: TimeGrid.from_jd([2461000.5, 2461000.5]), "instant 1"),
+    (lambda: TimeGrid.from_datetimes(np.array(["2026-01-02", "2026-01-01"], "datetime64[s]")),
+     "instants must increase: instant 1"),
+    (lambda: TimeGrid.from_datetimes(np.array(["2026-01-01", "NaT"], "datetime64[s]")), "values[1]: NaT"),
+])
+def test_instants_that_would_wrap_or_reorder_are_refused(make, message):
+    with pytest.raises(TimeGridError) as exc:
+        make()
+    assert message in str(exc.value)

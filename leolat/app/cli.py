@@ -176,6 +176,34 @@ def _check_outputs(args):
         raise LeolatError(f"--plot {plot}: use a .png, .pdf or .svg file name")
 
 
+# Top-level switches that apply to every command and may come before it.
+_GLOBAL_FLAGS = ("--debug", "--no-progress")
+
+
+def _check_option_order(parser: argparse.ArgumentParser, argv: list[str]) -> None:
+    """Refuse options given before a subcommand: argparse would silently replace them by the
+    subcommand's own defaults (``leolat --duration 60 propagate`` ran for an hour)."""
+    # argparse has no public list of a parser's options; _actions is the documented-by-use one.
+    takes_value = {o for a in parser._actions for o in a.option_strings if a.nargs != 0}
+    commands = set(COMMANDS) - {"main"}
+    given: list[str] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token in commands:
+            if given:
+                raise LeolatError(f"{given[0]} was given before the command {token!r}; options go "
+                                  f"after it: leolat {token} {given[0]} ...")
+            return
+        if token.startswith("-"):
+            option = token.split("=", 1)[0]
+            if option not in _GLOBAL_FLAGS:
+                given.append(option)
+            if option in takes_value and "=" not in token:
+                i += 1  # skip its value
+        i += 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``leolat`` command with ``argv`` (default: ``sys.argv[1:]``); returns the exit
     status (0, or 2 after a one-line error on standard error)."""
@@ -184,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.command_line = ["leolat", *argv]  # the provenance of files this run writes
     try:
+        _check_option_order(parser, argv)
         _check_outputs(args)
         with progress.enabled(not getattr(args, "no_progress", False)):
             return args.func(args)

@@ -22,7 +22,11 @@ from ..reference.frames import geodetic_to_ecef
 from .cities import city_db
 from .grids import grid_points
 
-__all__ = ["Sites", "MASK_STEP_DEG", "MaskSpec"]
+__all__ = ["Sites", "MASK_STEP_DEG", "MaskSpec", "MIN_ALT_M"]
+
+# Lowest site height accepted, m above the ellipsoid: far below any land (-430 m), and a
+# guard against heights given in km or with the wrong sign.
+MIN_ALT_M = -1000.0
 
 # An elevation mask: a function of azimuth (deg, array in) giving the minimum elevation (deg,
 # array out), one for every site or one (or None) per site.
@@ -67,10 +71,22 @@ class Sites:
     def __init__(self, names: Sequence[str] | np.ndarray, lat_deg: ArrayLike, lon_deg: ArrayLike,
                  alt_m: ArrayLike = 0.0, *, mask: MaskSpec = None, weight: ArrayLike | None = None,
                  country: Sequence[str] | np.ndarray | None = None):
+        if isinstance(names, str):
+            raise SiteError(f"names must be a sequence of site names, not one string {names!r}; "
+                            f"did you mean [{names!r}]?")
         labels = np.asarray(list(names), dtype="U")
         n = labels.size
         if n == 0:
             raise SiteError("a Sites needs at least one site (got an empty list)")
+        blank = np.nonzero(np.char.strip(labels) == "")[0]
+        if blank.size:
+            raise SiteError(f"site {blank[0]} has a blank name; every site needs a name")
+        uniq, first, counts = np.unique(labels, return_index=True, return_counts=True)
+        if np.any(counts > 1):
+            dup = str(uniq[counts > 1][0])
+            where = np.nonzero(labels == dup)[0][:2].tolist()
+            raise SiteError(f"site name {dup!r} is used twice (indices {where[0]} and {where[1]}): "
+                            f"names must be unique, since pairs and results refer to sites by name")
         cols = {}
         for field, value in (("lat_deg", lat_deg), ("lon_deg", lon_deg), ("alt_m", alt_m)):
             try:
@@ -85,14 +101,31 @@ class Sites:
         if bad.size:
             raise SiteError(f"site {str(labels[bad[0]])!r} (index {bad[0]}): lat_deg "
                             f"{cols['lat_deg'][bad[0]]} is outside [-90, 90]")
+        bad = np.nonzero(cols["alt_m"] < MIN_ALT_M)[0]
+        if bad.size:
+            raise SiteError(f"site {str(labels[bad[0]])!r} (index {bad[0]}): alt_m "
+                            f"{cols['alt_m'][bad[0]]:g} is below {MIN_ALT_M:g} m (the lowest land is "
+                            f"-430 m; heights are metres above the WGS84 ellipsoid, not km)")
+        w = None
+        if weight is not None:
+            try:
+                w = np.broadcast_to(np.asarray(weight, dtype=np.float64), (n,)).copy()
+            except (ValueError, TypeError) as exc:
+                raise SiteError(f"weight must be a number or {n} numbers: {exc}") from exc
+            bad = np.nonzero(~(np.isfinite(w) & (w >= 0)))[0]
+            if bad.size:
+                raise SiteError(f"site {str(labels[bad[0]])!r} (index {bad[0]}): weight {w[bad[0]]} "
+                                f"must be a finite number >= 0")
+        codes = None if country is None else np.asarray(list(country), dtype="U")
+        if codes is not None and codes.size != n:
+            raise SiteError(f"country: got {codes.size} codes for {n} sites")
         self.names = labels
         self.lat_deg = cols["lat_deg"]
         self.lon_deg = (cols["lon_deg"] + 180.0) % 360.0 - 180.0
         self.alt_m = cols["alt_m"]
         self.mask_table = _tabulate_masks(mask, labels)
-        self.weight = None if weight is None else np.broadcast_to(
-            np.asarray(weight, dtype=np.float64), (n,)).copy()
-        self.country = None if country is None else np.asarray(list(country), dtype="U")
+        self.weight = w
+        self.country = codes
         for arr in (self.names, self.lat_deg, self.lon_deg, self.alt_m):
             arr.setflags(write=False)
 
@@ -168,7 +201,7 @@ class Sites:
         if int(n) != n or n < 1:
             raise SiteError(f"n must be a positive integer, got {n!r}")
         rows = city_db().by_population[: int(n)]
-        return cls([f"{r['name']}, {r['countrycode']}" for r in rows],
+        return cls(_unique_labels(rows),
                     [r["latitude"] for r in rows], [r["longitude"] for r in rows],
                     weight=[r["population"] for r in rows], country=[r["countrycode"] for r in rows])
 
@@ -220,12 +253,17 @@ class Sites:
         return int(self.names.size)
 
     def __getitem__(self, key) -> Sites:
+        """Select sites by index, slice or mask. A selection may repeat a site (the ends of
+        several pairs, say); it is taken from validated arrays, so it is not validated again."""
         idx = np.atleast_1d(np.arange(len(self))[key])
-        table = None if self.mask_table is None else self.mask_table[idx]
-        out = Sites(self.names[idx], self.lat_deg[idx], self.lon_deg[idx], self.alt_m[idx],
-                    weight=None if self.weight is None else self.weight[idx],
-                    country=None if self.country is None else self.country[idx])
-        out.mask_table = table
+        out = object.__new__(Sites)
+        out.names, out.lat_deg, out.lon_deg, out.alt_m = (a[idx] for a in (
+            self.names, self.lat_deg, self.lon_deg, self.alt_m))
+        out.mask_table = None if self.mask_table is None else self.mask_table[idx]
+        out.weight = None if self.weight is None else self.weight[idx]
+        out.country = None if self.country is None else self.country[idx]
+        for arr in (out.names, out.lat_deg, out.lon_deg, out.alt_m):
+            arr.setflags(write=False)
         return out
 
     def index(self, name: str) -> int:
@@ -286,3 +324,15 @@ def _tabulate_masks(mask, names) -> np.ndarray | None:
                             f"{values.min():g}..{values.max():g}")
         table[i] = values
     return table
+
+
+def _unique_labels(rows: list[dict]) -> list[str]:
+    """``"Name, CC"`` per city; names that repeat within a country (GeoNames has two Suzhous
+    in China) get the first-level administrative code, then the GeoNames id."""
+    labels = [f"{r['name']}, {r['countrycode']}" for r in rows]
+    for level in ("admin1code", "geonameid"):
+        seen: dict[str, int] = {}
+        for lab in labels:
+            seen[lab] = seen.get(lab, 0) + 1
+        labels = [f"{lab} [{r.get(level, '')}]" if seen[lab] > 1 else lab for lab, r in zip(labels, rows)]
+    return labels

@@ -120,6 +120,11 @@ class Terrestrial:
         if not parts:
             raise TerrestrialError("no ground nodes: pass sites=, gateways=, pops= and/or clouds=")
         e_i, e_f = np.empty(0, np.int64), np.empty(0)
+        names = np.concatenate([g.names for g in parts])
+        uniq, counts = np.unique(names, return_counts=True)
+        if np.any(counts > 1):  # across roles: a gateway and a PoP cannot share a name either
+            raise TerrestrialError(f"node name {str(uniq[counts > 1][0])!r} is used twice: ground node "
+                                   f"names must be unique")
         return cls(Sites.concat(*parts), np.array(roles), e_i, e_i.copy(), np.empty(0, "U1"),
                    e_f, e_f.copy(), np.empty(0, "U8"), float(refractive_index), float(stretch))
 

@@ -62,8 +62,9 @@ def geo_bent_pipe_rtt_ms(a: Sites, b: Sites, longitudes_deg: ArrayLike | None = 
     sin_min = np.sin(np.radians(min_elevation_deg))
     # Each end's range to every slot depends on the place only: compute it once per distinct
     # place, then combine pair by pair in blocks (memory: block × slots, not pairs × slots).
-    both = Sites.concat(a, b)
-    coords = np.column_stack([both.lat_deg, both.lon_deg, both.alt_m])
+    coords = np.column_stack([np.concatenate([a.lat_deg, b.lat_deg]),
+                              np.concatenate([a.lon_deg, b.lon_deg]),
+                              np.concatenate([a.alt_m, b.alt_m])])
     uniq, inverse = np.unique(coords, axis=0, return_inverse=True)
     inverse = inverse.ravel()
     f = site_frames(Sites(np.arange(len(uniq)).astype(str), uniq[:, 0], uniq[:, 1], uniq[:, 2]))

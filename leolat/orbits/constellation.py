@@ -19,7 +19,7 @@ from ..base.atomic import write_text_atomic
 from ..base.budget import DEFAULT_MEMORY_BUDGET_MB
 from ..base.errors import ElementSetError, ElementSetWarning, SelectionError
 from ..base.types import ArrayLike, ForeignObject, PathLike
-from ..reference.time import InstantLike, TimeGrid, TimeLike, parse_utc
+from ..reference.time import InstantLike, TimeGrid, TimeLike, jd_to_utc, parse_utc
 from .elements import ELEMENT_FIELDS, META_FIELDS
 from .ephemeris import Ephemeris
 from .omm import read_omm
@@ -223,7 +223,7 @@ class Constellation:
     @property
     def epoch_utc(self) -> np.ndarray:
         """Element set epochs as datetime64[ns], shape (n_sats,)."""
-        return TimeGrid.from_jd(self._cols["epoch_jd"], self._cols["epoch_fr"]).utc
+        return jd_to_utc(self._cols["epoch_jd"], self._cols["epoch_fr"])
 
     @property
     def has_planes(self) -> bool:

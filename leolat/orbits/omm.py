@@ -26,6 +26,20 @@ from .elements import ELEMENT_FIELDS
 
 __all__ = ["read_omm"]
 
+# Largest catalog number an OMM may carry (the 9-digit field of the CCSDS standard).
+MAX_CATALOG_NUMBER = 999_999_999
+# EPHEMERIS_TYPE values SGP4 propagates: 0 (unspecified, as CelesTrak writes) and 2 (SGP4).
+SGP4_EPHEMERIS_TYPES = (0, 2)
+
+
+def _catalog_number(value) -> int:
+    """A catalog number: an integer, or a float with no fraction ("25544.0" in some CSVs)."""
+    f = float(value)
+    if not f.is_integer():
+        raise ValueError(value)
+    return int(f)
+
+
 # OMM keyword -> leolat column, for the fields SGP4 cannot do without.
 _REQUIRED = {
     "EPOCH": None,
@@ -87,8 +101,10 @@ def _record(fields: dict, where: dict) -> dict:
         if key == "EPOCH":
             rec["epoch_jd"], rec["epoch_fr"] = _epoch(value, where)
             continue
+        if isinstance(value, bool):  # JSON true/false: not a number, whatever Python says
+            raise OMMError(f"{key} = {value!r} is not a number", field=key, **where)
         try:
-            number = int(value) if key == "NORAD_CAT_ID" else float(value)
+            number = _catalog_number(value) if key == "NORAD_CAT_ID" else float(value)
         except (TypeError, ValueError) as exc:
             raise OMMError(f"{key} = {value!r} is not a number", field=key, **where) from exc
         if not math.isfinite(number):
@@ -100,6 +116,12 @@ def _record(fields: dict, where: dict) -> dict:
     if not rec["mean_motion_rev_day"] > 0.0:
         raise OMMError(f"MEAN_MOTION = {rec['mean_motion_rev_day']} is not positive",
                        field="MEAN_MOTION", **where)
+    if not 0.0 <= rec["inclination_deg"] <= 180.0:
+        raise OMMError(f"INCLINATION = {rec['inclination_deg']} is outside [0, 180] degrees",
+                       field="INCLINATION", **where)
+    if not 0 < rec["satnum"] <= MAX_CATALOG_NUMBER:
+        raise OMMError(f"NORAD_CAT_ID = {rec['satnum']} is outside 1..{MAX_CATALOG_NUMBER:,}",
+                       field="NORAD_CAT_ID", **where)
     for key, (column, default) in _OPTIONAL.items():
         value = fields.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -107,11 +129,18 @@ def _record(fields: dict, where: dict) -> dict:
             continue
         if isinstance(default, int):
             try:
-                rec[column] = int(value)
+                if isinstance(value, bool) or float(value) != int(float(value)):
+                    raise ValueError(value)
+                rec[column] = int(float(value))
             except (TypeError, ValueError) as exc:
                 raise OMMError(f"{key} = {value!r} is not an integer", field=key, **where) from exc
         else:
             rec[column] = str(value).strip()
+    if rec["ephemeris_type"] not in SGP4_EPHEMERIS_TYPES:
+        raise OMMError(f"EPHEMERIS_TYPE = {rec['ephemeris_type']}: these elements are for another "
+                       f"theory (4 is SGP4-XP), and SGP4 would propagate them wrongly; leolat "
+                       f"propagates SGP4 elements (EPHEMERIS_TYPE 0 or 2) only",
+                       field="EPHEMERIS_TYPE", **where)
     # TLE-style international designator: "2019-074B" -> "19074B".
     if len(rec["intldesg"]) >= 9 and rec["intldesg"][4] == "-":
         rec["intldesg"] = rec["intldesg"][2:].replace("-", "")
@@ -143,9 +172,12 @@ def read_omm(path: PathLike, *, format: str | None = None) -> tuple[dict[str, np
     path = Path(path)
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark (Excel's CSV) would otherwise rename the first column.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
         raise OMMError("file not found", source=source) from exc
+    except UnicodeDecodeError as exc:
+        raise OMMError(f"not UTF-8 text (byte {exc.start})", source=source) from None
     fmt = format or _detect_format(text, path.suffix)
     records = []
     if fmt == "csv":
@@ -159,6 +191,9 @@ def read_omm(path: PathLike, *, format: str | None = None) -> tuple[dict[str, np
             raise OMMError(f"not valid JSON: {exc.msg}", source=source, line=exc.lineno) from exc
         if isinstance(data, dict):
             data = [data]
+        if not isinstance(data, list):
+            raise OMMError(f"a JSON OMM file holds a list of records or one record, not a "
+                           f"{type(data).__name__}", source=source)
         for k, row in enumerate(data, start=1):
             if not isinstance(row, dict):
                 raise OMMError("a JSON OMM record must be an object", source=source, record=k)

@@ -162,6 +162,9 @@ def _parse_pair(name: str, l1: str, l2: str, source: str, n1: int, checksum: str
         "mean_motion_rev_day": p2.number("mean motion", 52, 63),
         "rev_at_epoch": p2.number("revolution number", 63, 68, kind=int, blank=0),
     }
+    if rec["ephemeris_type"] not in (0, 2):
+        p1.fail("ephemeris type", f"ephemeris type {rec['ephemeris_type']} is another theory "
+                                  f"(4 is SGP4-XP); leolat propagates SGP4 elements (type 0 or 2) only")
     if not 0.0 <= rec["inclination_deg"] <= 180.0:
         p2.fail("inclination", f"inclination {rec['inclination_deg']} deg is outside 0..180")
     if not 0.0 <= rec["raan_deg"] < 360.0:

@@ -27,9 +27,29 @@ from ..base.constants import JD_UNIX_EPOCH, SECONDS_PER_DAY
 from ..base.errors import TimeGridError
 from ..base.types import ArrayLike, ForeignObject
 
-__all__ = ["TimeGrid", "TimeLike", "InstantLike", "parse_utc", "as_timegrid"]
+__all__ = ["TimeGrid", "TimeLike", "InstantLike", "parse_utc", "as_timegrid", "jd_to_utc"]
 
 _NS_PER_DAY = int(SECONDS_PER_DAY) * 1_000_000_000
+# The instants leolat accepts: 1900 to 2200. Element sets exist from 1957; numpy's
+# datetime64[ns] holds 1677-2262 and silently wraps outside it (2300 would become 1715).
+EARLIEST = np.datetime64("1900-01-01T00:00:00", "ns")
+LATEST = np.datetime64("2200-01-01T00:00:00", "ns")
+# The most instants one TimeGrid may hold (0.8 GB of int64, 2.4 GB with jd and fr): beyond
+# that, iterate over windows.
+MAX_INSTANTS = 100_000_000
+_JD_RANGE = (2415020.5, 2524593.5)  # Julian dates of EARLIEST and LATEST
+
+
+def _check_range(value: np.datetime64, what: str) -> np.datetime64:
+    """``value`` (any datetime64 unit) as datetime64[ns], refusing NaT and instants outside
+    [EARLIEST, LATEST) before the conversion can wrap."""
+    if np.isnat(value):
+        raise TimeGridError(f"{what}: NaT is not an instant")
+    day = value.astype("datetime64[D]")
+    if not (EARLIEST.astype("datetime64[D]") <= day < LATEST.astype("datetime64[D]")):
+        raise TimeGridError(f"{what}: {day} is outside the supported {str(EARLIEST)[:10]} .. "
+                            f"{str(LATEST)[:10]}")
+    return value.astype("datetime64[ns]")
 
 
 
@@ -55,6 +75,13 @@ def _foreign_ns(value, kind: str) -> np.ndarray:
     if isinstance(dts, _dt.datetime):
         return np.array(parse_utc(dts).astype(np.int64))
     return np.array([parse_utc(d).astype(np.int64) for d in np.ravel(dts)], dtype=np.int64)
+
+
+def jd_to_utc(jd: ArrayLike, fr: ArrayLike = 0.0) -> np.ndarray:
+    """Two-part UTC Julian dates (any shapes that broadcast) as datetime64[ns]: a converter for
+    instants in no particular order (element-set epochs), where a TimeGrid would be wrong."""
+    a, b = np.broadcast_arrays(np.asarray(jd, dtype=np.float64), np.asarray(fr, dtype=np.float64))
+    return _jd_to_ns(a.ravel(), b.ravel()).reshape(a.shape).view("datetime64[ns]")
 
 
 def _jd_to_ns(jd: np.ndarray, fr: np.ndarray) -> np.ndarray:
@@ -91,7 +118,7 @@ def parse_utc(value: InstantLike, *, what: str = "time") -> np.datetime64:
         every satellite by up to half a day.
     """
     if isinstance(value, np.datetime64):
-        return value.astype("datetime64[ns]")
+        return _check_range(value, what)
     kind = _time_library(value)
     if kind is not None:
         ns = _foreign_ns(value, kind)
@@ -113,7 +140,7 @@ def parse_utc(value: InstantLike, *, what: str = "time") -> np.datetime64:
                 f"{what}: {value!s} has no time zone; give one explicitly, "
                 f"e.g. '2026-05-13T00:00:00Z' or datetime(..., tzinfo=timezone.utc)")
         utc = value.astimezone(_dt.UTC).replace(tzinfo=None)
-        return np.datetime64(utc, "ns")
+        return _check_range(np.datetime64(utc, "us"), what)
     if isinstance(value, _dt.date):
         raise TimeGridError(f"{what}: {value!r} is a date without a time and zone")
     raise TimeGridError(f"{what}: expected an ISO-8601 string, datetime or datetime64, "
@@ -156,6 +183,17 @@ class TimeGrid:
             raise TimeGridError(f"a TimeGrid is one-dimensional, got shape {ns.shape}")
         if ns.size == 0:
             raise TimeGridError("a TimeGrid needs at least one instant")
+        lo, hi = EARLIEST.astype(np.int64), LATEST.astype(np.int64)
+        bad = np.nonzero((ns < lo) | (ns >= hi))[0]
+        if bad.size:
+            raise TimeGridError(f"instant {bad[0]} is outside the supported {str(EARLIEST)[:10]} .. "
+                                f"{str(LATEST)[:10]} (or NaT)")
+        back = np.nonzero(np.diff(ns) <= 0)[0]
+        if back.size:
+            k = int(back[0]) + 1
+            raise TimeGridError(f"instants must increase: instant {k} ({ns[k].astype('datetime64[ns]')}) "
+                                f"is not after instant {k - 1} ({ns[k - 1].astype('datetime64[ns]')}); "
+                                f"sort them first")
         self._ns = ns
         self._ns.setflags(write=False)
         days, rem_ns = np.divmod(ns, _NS_PER_DAY)
@@ -187,7 +225,14 @@ class TimeGrid:
         if duration_ns < 0:
             raise TimeGridError(f"duration_s must not be negative, got {duration_s!r}")
         n = max(1, -(-duration_ns // step_ns))
-        return cls(t0.astype(np.int64) + np.arange(n, dtype=np.int64) * step_ns)
+        if n > MAX_INSTANTS:
+            raise TimeGridError(f"{duration_s:g} s at {step_s:g} s steps is {n:,} instants, over the "
+                                f"{MAX_INSTANTS:,} one TimeGrid holds (~{24 * n / 2**30:.0f} GiB); "
+                                f"split the window, or use a coarser step")
+        start_ns = int(t0.astype(np.int64))
+        if start_ns + (n - 1) * step_ns >= int(LATEST.astype(np.int64)):
+            raise TimeGridError(f"the window ends after {str(LATEST)[:10]}, the latest supported instant")
+        return cls(start_ns + np.arange(n, dtype=np.int64) * step_ns)
 
     @classmethod
     def from_jd(cls, jd: ArrayLike, fr: ArrayLike = 0.0) -> TimeGrid:
@@ -202,6 +247,11 @@ class TimeGrid:
             jd, fr = np.broadcast_arrays(jd, fr)
         except ValueError as exc:
             raise TimeGridError(f"jd and fr shapes {jd.shape} and {fr.shape} do not match") from exc
+        total = jd + fr
+        bad = np.nonzero(~((total >= _JD_RANGE[0]) & (total < _JD_RANGE[1])))[0]
+        if bad.size:
+            raise TimeGridError(f"Julian date {float(total[bad[0]])!r} (index {bad[0]}) is outside the "
+                                f"supported {str(EARLIEST)[:10]} .. {str(LATEST)[:10]}")
         ns = _jd_to_ns(jd, fr)
         return cls(ns)
 
@@ -209,6 +259,8 @@ class TimeGrid:
     def from_datetimes(cls, values: Iterable[InstantLike]) -> TimeGrid:
         """Grid from a sequence of instants (zone-aware datetimes, ISO strings or datetime64)."""
         if isinstance(values, np.ndarray) and np.issubdtype(values.dtype, np.datetime64):
+            for i, v in enumerate(values.ravel()):
+                _check_range(v, f"values[{i}]")
             return cls(values.astype("datetime64[ns]").astype(np.int64))
         ns = [parse_utc(v, what=f"values[{i}]").astype(np.int64) for i, v in enumerate(values)]
         return cls(np.array(ns, dtype=np.int64))
