@@ -106,3 +106,21 @@ def test_cities_that_share_a_name_get_distinct_labels():
     assert {"Suzhou, CN [04]", "Suzhou, CN [01]"} <= set(s.names)
     # A selection may repeat a site (the ends of several pairs).
     assert list(s[[0, 0]].names) == [s.names[0]] * 2
+
+
+def test_csv_files_that_are_not_what_they_seem_are_named_with_their_line(tmp_path):
+    p = tmp_path / "s.csv"
+    p.write_bytes("name,lat_deg,lon_deg\nZürich,47.37,8.54\n".encode("latin-1"))
+    with pytest.raises(SiteError, match=r"s.csv, line 2: not UTF-8 text"):
+        Sites.from_csv(p)
+    p.write_text("name,lat_deg,lon_deg\nA,1,2,3\n")
+    with pytest.raises(SiteError, match=r"s.csv, line 2: 4 fields, but the header has 3"):
+        Sites.from_csv(p)
+    p.write_text("name,lat_deg,lon_deg\nA," + "9" * 200_000 + ",2\n")
+    with pytest.raises(SiteError, match=r"line 2: unreadable CSV|is not a number") as exc:
+        Sites.from_csv(p)
+    assert len(str(exc.value)) < 300  # the message stays readable
+    p.write_text("\ufeffname,lat_deg,lon_deg\nA,1,2\n", encoding="utf-8")  # Excel's byte-order mark
+    assert list(Sites.from_csv(p).names) == ["A"]
+    with pytest.raises(SiteError, match="is a folder"):
+        Sites.from_csv(tmp_path)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..base.budget import check_budget
 from ..base.data import data_path
 from ..base.errors import LeolatError
 from ..base.version import __version__
@@ -34,6 +35,11 @@ DEFAULT_PAIRS = [("London, GB", "New York City, US"), ("London, GB", "Singapore,
 # ----------------------------------------------------------------- shared helpers
 def _times(args) -> TimeGrid:
     return TimeGrid.from_utc(args.start, args.duration, args.step)
+
+
+# Bytes per satellite·time of `leolat propagate --out`'s Dataset: ITRF position and geodetic
+# latitude, longitude, height (8 each) and the error code (1).
+_EPHEMERIS_FILE_BYTES = 3 * 8 + 3 * 8 + 1
 
 
 def _iso(t: np.datetime64) -> str:
@@ -111,6 +117,10 @@ def _cmd_propagate(args) -> int:
     constellation = load_constellation(args.constellation)
     times = _times(args)
     t1 = time.perf_counter()
+    if args.out:  # the file's Dataset is gathered in memory: refuse what cannot fit, up front
+        check_budget(len(constellation) * len(times) * _EPHEMERIS_FILE_BYTES, args.memory_budget_mb,
+                     f"--out for {len(constellation):,} satellites × {len(times):,} times",
+                     "Write a shorter window (--duration), a coarser --step, or raise --memory-budget-mb.")
     alt_min, alt_max, alt_sum, lat_max, failed, count = np.inf, -np.inf, 0.0, 0.0, 0, 0
     n_chunks = 0
     parts = []

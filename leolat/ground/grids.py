@@ -8,8 +8,10 @@ import numpy as np
 
 from ..base.errors import SiteError
 
-__all__ = ["grid_points", "AUTHALIC_RADIUS_KM"]
+__all__ = ["grid_points", "AUTHALIC_RADIUS_KM", "MAX_GRID_POINTS"]
 
+# Most points of one global grid: 0.1° (6.5 million points) is the finest.
+MAX_GRID_POINTS = 10_000_000
 # Authalic radius of WGS84 (a sphere of the ellipsoid's area), for cell areas.
 AUTHALIC_RADIUS_KM = 6371.0072
 
@@ -23,6 +25,11 @@ def grid_points(step_deg: float, kind: str = "latlon") -> tuple[list[str], np.nd
     if kind not in ("latlon", "equal_area"):
         raise SiteError(f"kind must be 'latlon' or 'equal_area', got {kind!r}")
     n_lat = int(round(180.0 / step_deg))
+    n_points = n_lat * int(round(360.0 / step_deg))  # at most: equal-area grids have fewer
+    if n_points > MAX_GRID_POINTS:
+        raise SiteError(f"a {step_deg:g}° grid has ~{n_points:,} points, over the {MAX_GRID_POINTS:,} "
+                        f"leolat builds at once (~{n_points * 160 / 2**30:.0f} GiB of sites); use a "
+                        f"coarser step, or a regional grid of your own points")
     edges = np.linspace(-90.0, 90.0, n_lat + 1)
     lats, lons, areas = [], [], []
     r2 = AUTHALIC_RADIUS_KM ** 2

@@ -8,7 +8,6 @@ with a cell-area weight per point.
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..base.errors import SiteError
+from ..base.textfile import clip, csv_rows, read_text_file
 from ..base.types import ArrayLike, PathLike
 from ..base.validate import did_you_mean
 from ..reference.frames import geodetic_to_ecef
@@ -142,15 +142,14 @@ class Sites:
         aliases = {"name": ("name", "id", "site"), "lat_deg": ("lat_deg", "lat", "latitude"),
                    "lon_deg": ("lon_deg", "lon", "longitude"),
                    "alt_m": ("alt_m", "elev_m", "elevation_m", "height_m")}
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise SiteError(f"{path}: file not found") from exc
-        reader = csv.DictReader(text.splitlines())
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        def error(message: str, line: int | None) -> SiteError:
+            return SiteError(f"{path}{'' if line is None else f', line {line}'}: {message}")
+
+        fields, reader = csv_rows(read_text_file(path, error), error)
+        header = [h.strip().lower() for h in fields]
         column = {}
         for key, options in aliases.items():
-            found = [h for h in (reader.fieldnames or []) if h.strip().lower() in options]
+            found = [h for h in fields if h.strip().lower() in options]
             if found:
                 column[key] = found[0]
             elif key != "alt_m":
@@ -158,8 +157,7 @@ class Sites:
                                 f"expected one of {list(options)}")
         names: list[str] = []
         values: dict[str, list[float]] = {"lat_deg": [], "lon_deg": [], "alt_m": []}
-        for row in reader:
-            line = reader.line_num
+        for line, row in reader:
             names.append((row.get(column["name"]) or "").strip())
             for key in ("lat_deg", "lon_deg", "alt_m"):
                 if key not in column:
@@ -169,7 +167,7 @@ class Sites:
                 try:
                     v = float(raw)
                 except ValueError:
-                    raise SiteError(f"{path}, line {line}, column {column[key]!r}: {raw!r} is not "
+                    raise SiteError(f"{path}, line {line}, column {column[key]!r}: {clip(raw)} is not "
                                     f"a number") from None
                 if not math.isfinite(v) or (key == "lat_deg" and abs(v) > 90.0):
                     raise SiteError(f"{path}, line {line}, column {column[key]!r}: {raw} is out "

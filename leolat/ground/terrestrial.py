@@ -17,8 +17,6 @@ Ground nodes have roles:
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +25,7 @@ import numpy as np
 
 from ..base.constants import FIBER_REFRACTIVE_INDEX, FIBER_ROUTE_STRETCH
 from ..base.errors import TerrestrialError
+from ..base.textfile import clip, csv_rows, read_text_file
 from ..base.types import PathLike
 from ..base.validate import did_you_mean
 from .fiber import fiber_latency_ms, geodesic_km
@@ -144,21 +143,21 @@ class Terrestrial:
         t = cls.nodes_only(sites=sites, gateways=gateways, pops=pops, clouds=clouds,
                            refractive_index=refractive_index, stretch=stretch)
         path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise TerrestrialError(f"{path}: file not found") from exc
-        reader = csv.DictReader(io.StringIO(text))
-        header = [h.strip() for h in reader.fieldnames or []]
+
+        def error(message: str, line: int | None) -> TerrestrialError:
+            return TerrestrialError(f"{path}{'' if line is None else f', line {line}'}: {message}")
+
+        fields, reader = csv_rows(read_text_file(path, error), error)
+        header = [h.strip() for h in fields]
         for need in ("a", "b"):
             if need not in header:
                 raise TerrestrialError(f"{path}: no {need!r} column (header is {header}); "
                                        f"links need columns a, b and optionally length_km, "
                                        f"latency_ms, name, kind")
         rows = []
-        for row in reader:
-            row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-            where = f"{path}, line {reader.line_num}"
+        for line, raw_row in reader:
+            row = {(k or "").strip(): (v or "").strip() for k, v in raw_row.items()}
+            where = f"{path}, line {line}"
             values = {}
             for field in ("length_km", "latency_ms"):
                 raw = row.get(field, "")
@@ -166,7 +165,7 @@ class Terrestrial:
                     try:
                         values[field] = float(raw)
                     except ValueError:
-                        raise TerrestrialError(f"{where}, column {field!r}: {raw!r} is not a "
+                        raise TerrestrialError(f"{where}, column {field!r}: {clip(raw)} is not a "
                                                f"number") from None
             rows.append((where, row["a"], row["b"], values.get("length_km"),
                          values.get("latency_ms"), row.get("name") or None,

@@ -19,7 +19,7 @@ import numpy as np
 from .._kernels import dijkstra as _kd
 from .._kernels import graph as _kg
 from .._kernels import route as _kr
-from ..base.budget import DEFAULT_MEMORY_BUDGET_MB
+from ..base.budget import DEFAULT_MEMORY_BUDGET_MB, check_budget
 from ..base.constants import FIBER_REFRACTIVE_INDEX, FIBER_ROUTE_STRETCH, SPEED_OF_LIGHT_KM_S, WGS84_A_KM
 from ..base.errors import LeolatError, PolicyError
 from ..ground.fiber import geodesic_km
@@ -41,6 +41,10 @@ if TYPE_CHECKING:
     from ..orbits.constellation import Constellation
 
 __all__ = ["Network"]
+
+# Bytes per (time, pair) of one variant's outputs: distance, fiber km (8 each), four hop
+# counts (4 each), the medium (1), first and last satellite (8 each).
+_ROUTE_BYTES = 8 + 8 + 4 * 4 + 1 + 8 + 8
 
 
 class Network:
@@ -212,6 +216,12 @@ class Network:
         plan = _kg.PairPlan(sources.astype(np.int64), pairs_ptr.astype(np.int64), order,
                             dst.astype(np.int64))
         n_t, n_p = len(times), src.size
+        # The (time, pair) outputs of every variant are held at once: refuse what cannot fit
+        # before propagating anything.
+        check_budget(float(n_t) * n_p * _ROUTE_BYTES * len(variants), memory_budget_mb,
+                     f"routing {n_p:,} pairs × {n_t:,} steps × {len(variants)} variant(s)",
+                     "Route fewer pairs or a shorter window per call (a study splits the work "
+                     "into chunks), or raise memory_budget_mb.")
         dtypes = (np.float64, np.int32, np.int32, np.int32, np.int32, np.float64, np.int8,
                   np.int64, np.int64)
         args = {name: self._variant_args(v) for name, v in variants.items()}

@@ -8,7 +8,6 @@ naming the file, the record (and for CSV the line) and the keyword.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -21,6 +20,7 @@ from sgp4 import omm as _sgp4_omm
 
 from ..base.constants import JD_UNIX_EPOCH, SECONDS_PER_DAY
 from ..base.errors import OMMError
+from ..base.textfile import csv_rows, read_text_file
 from ..base.types import PathLike
 from .elements import ELEMENT_FIELDS
 
@@ -171,19 +171,18 @@ def read_omm(path: PathLike, *, format: str | None = None) -> tuple[dict[str, np
     """
     path = Path(path)
     source = str(path)
-    try:
-        # utf-8-sig: a byte-order mark (Excel's CSV) would otherwise rename the first column.
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise OMMError("file not found", source=source) from exc
-    except UnicodeDecodeError as exc:
-        raise OMMError(f"not UTF-8 text (byte {exc.start})", source=source) from None
+
+    def error(message: str, line: int | None) -> OMMError:
+        return OMMError(message, source=source, line=line)
+
+    # A byte-order mark (Excel's CSV) is dropped: it would otherwise rename the first column.
+    text = read_text_file(path, error)
     fmt = format or _detect_format(text, path.suffix)
     records = []
     if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(text))
-        for k, row in enumerate(reader, start=1):
-            records.append(_record(row, {"source": source, "line": reader.line_num, "record": k}))
+        _, csv_records = csv_rows(text, error)
+        for k, (line, fields) in enumerate(csv_records, start=1):
+            records.append(_record(fields, {"source": source, "line": line, "record": k}))
     elif fmt == "json":
         try:
             data = json.loads(text)
