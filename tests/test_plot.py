@@ -59,3 +59,28 @@ def test_ground_tracks_and_histogram(tmp_path, shell):
                          times=leolat.TimeGrid.from_utc("2026-01-01T00:00Z", 600, 10))
     plot.visible_histogram(vis, save=tmp_path / "hist.png")
     assert _has_colour(_picture(tmp_path / "hist.png"), C0, min_pixels=500)
+
+
+def test_failover_plot_says_what_it_shows(tmp_path, shell):
+    offices = leolat.Sites.from_cities(["Lagos", "Nairobi", "Johannesburg"])  # the links file names all three
+    wan = leolat.Terrestrial.from_csv(
+        leolat.data_path("africa_europe_fiber.csv"), sites=offices,
+        gateways=leolat.gateways(country=["DE", "FR", "GB", "IE"]),
+        pops=leolat.Sites.from_csv(leolat.data_path("africa_europe_pops.csv")),
+        clouds=leolat.cloud_regions(provider="aws", region="eu-central-1"))
+    net = leolat.Network(shell, wan, leolat.LinkPolicy(min_elevation_deg=25))
+    hour = leolat.TimeGrid.from_utc("2026-01-01T00:00Z", 1800, 30)
+    cut = (leolat.Scenario("West Africa cut").cut_fiber("WACS", start="2026-01-01T00:10Z")
+           .cut_fiber("MainOne", start="2026-01-01T00:10Z").cut_fiber("Equiano", start="2026-01-01T00:10Z"))
+    ds = leolat.run_scenario(net, hour, [("Lagos, NG", "aws:eu-central-1")], cut, routing="fiber_first")
+    fig = plot.rtt_timeseries(ds, save=tmp_path / "failover.png")
+    ax = fig.axes[0]
+    title = ax.get_title()
+    assert "STARLINK-GEN1-SHELL1" in title.upper() and "GSL ≥ 25°" in title and "scenario: West Africa cut" in title
+    assert "2026-01-01T00:00–2026-01-01T00:29 UTC" in title
+    labels = ax.get_legend_handles_labels()[1]
+    assert {"RTT", "fiber only", "LEO only", "outage starts", "vacuum bound"} <= set(labels)
+    assert any(lab.startswith("GEO bent pipe") for lab in labels)
+    assert ax.lines[0].get_drawstyle() == "steps-post"
+    img = _picture(tmp_path / "failover.png")
+    assert _has_colour(img, C0) and _has_colour(img, C3, tol=40, min_pixels=20)

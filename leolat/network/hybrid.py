@@ -175,7 +175,11 @@ def run_scenario(network: Network, times: TimeLike, pairs: PairSpec = "all",
     ds["geo_longitude_deg"].attrs["units"] = "degree_east"
     ds["reachable_pct"].attrs["units"] = "percent"
     t = network.terrestrial
+    starts = sorted({str(o.start)[:19] + "Z" for o in (scenario.outages if scenario else ())
+                     if o.start is not None})
     ds.attrs.update(scenario=(scenario.describe() if scenario is not None else "normal"),
+                    scenario_name=(scenario.name if scenario is not None else "normal"),
+                    outage_starts_utc=" ".join(starts),
                     routing=routing,
                     n_ground_nodes=len(t.nodes), n_fiber_links=t.n_links,
                     fiber_refractive_index=t.refractive_index, fiber_stretch=t.stretch,
@@ -212,8 +216,11 @@ def hybrid_summary(ds: xr.Dataset) -> pd.DataFrame:
         out["normal_rtt_median_ms"] = med("normal_rtt_ms")
         out["added_median_ms"] = med("added_ms")
         out["added_max_ms"] = _nan_reduce(np.nanmax, ds["added_ms"].values)
+    # The comparisons' medians come with their reachability, so an outage never hides in a median.
     out["fiber_only_rtt_median_ms"] = med("fiber_only_rtt_ms")
+    out["fiber_only_reachable_pct"] = 100.0 * np.mean(np.isfinite(ds["fiber_only_rtt_ms"].values), axis=0)
     out["leo_only_rtt_median_ms"] = med("leo_only_rtt_ms")
+    out["leo_only_reachable_pct"] = 100.0 * np.mean(np.isfinite(ds["leo_only_rtt_ms"].values), axis=0)
     out["geo_rtt_ms"] = ds["geo_rtt_ms"].values
     out["vacuum_rtt_ms"] = ds["vacuum_rtt_ms"].values
     return pd.DataFrame(out)

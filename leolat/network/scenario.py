@@ -22,7 +22,7 @@ import numpy as np
 
 from .._kernels.graph import FOREVER, Outages
 from ..base.errors import ScenarioError
-from ..base.validate import did_you_mean
+from ..base.validate import check_count, did_you_mean
 from ..reference.time import InstantLike, TimeGrid, parse_utc
 from .routes import FailedSatellites
 
@@ -144,7 +144,8 @@ class Scenario:
     def fail_plane(self, plane: int, *, shell: int = 0, start: InstantLike | None = None,
                    end: InstantLike | None = None) -> Scenario:
         """Fail every satellite of one orbital plane of one shell."""
-        return self._add("plane", (int(shell), int(plane)), start, end)
+        return self._add("plane", (check_count(shell, "shell", error=ScenarioError),
+                                   check_count(plane, "plane", error=ScenarioError)), start, end)
 
     def describe(self) -> str:
         return self.name + (": " + "; ".join(o.describe() for o in self.outages)

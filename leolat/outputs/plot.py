@@ -80,6 +80,11 @@ def rtt_timeseries(ds: xr.Dataset, pair: str | int | None = None, *, ax: Axes | 
                    save: PathLike | None = None) -> Figure:
     """RTT of one pair over time, with the fiber estimate and vacuum bound, path changes marked.
 
+    Samples hold until the next one, so RTTs are drawn as steps. A hybrid Dataset adds the
+    fiber-only and LEO-only RTTs, the GEO bent-pipe level and the scenario's outage starts.
+    The title says what is shown: the pair, the constellation, the elevation mask, the
+    window and the scenario.
+
     Parameters
     ----------
     ds : xarray.Dataset
@@ -94,26 +99,55 @@ def rtt_timeseries(ds: xr.Dataset, pair: str | int | None = None, *, ax: Axes | 
     one = ds.isel(pair=k)
     fig, ax = _axes(ax, (9, 3.6))
     t = one["time"].values
-    ax.plot(t, one["rtt_ms"], color="C0", lw=1.3, label="RTT")
+    ax.plot(t, one["rtt_ms"], color="C0", lw=1.3, label="RTT", drawstyle="steps-post")
     if "fiber_only_rtt_ms" in one:
-        ax.plot(t, one["fiber_only_rtt_ms"], color="C2", ls="--", lw=1.5, label="fiber only")
+        ax.plot(t, one["fiber_only_rtt_ms"], color="C2", ls="--", lw=1.5, label="fiber only",
+                drawstyle="steps-post")
+    if "leo_only_rtt_ms" in one:
+        ax.plot(t, one["leo_only_rtt_ms"], color="C1", ls="-.", lw=1.2, label="LEO only",
+                drawstyle="steps-post")
     elif "fiber_rtt_ms" in one:
         ax.axhline(float(one["fiber_rtt_ms"]), color="C2", ls="--", lw=1.5,
                    label=f"fiber estimate (stretch {ds.attrs.get('fiber_stretch', '?')})")
     ax.axhline(float(one["vacuum_rtt_ms"]), color="k", ls=":", lw=1, label="vacuum bound")
+    geo = float(one["geo_rtt_ms"]) if "geo_rtt_ms" in one else np.nan
+    for k_cut, when in enumerate(str(ds.attrs.get("outage_starts_utc", "")).split()):
+        ax.axvline(np.datetime64(when.rstrip("Z")), color="C3", lw=1.2,  # type: ignore[arg-type]
+                   label="outage starts" if k_cut == 0 else None)
     if "path_change" in one:
         ch = one["path_change"].values.astype(bool)
         ax.plot(t[ch], one["rtt_ms"].values[ch], "|", color="C3", ms=9, label="path change")
     levels = [float(one["vacuum_rtt_ms"])]
-    for name in ("rtt_ms", "fiber_only_rtt_ms", "fiber_rtt_ms"):
+    for name in ("rtt_ms", "fiber_only_rtt_ms", "fiber_rtt_ms", "leo_only_rtt_ms"):
         if name in one and np.isfinite(one[name].values).any():
             levels.append(float(np.nanmax(one[name].values)))
     top = max(levels)
+    if np.isfinite(geo):
+        # GEO is drawn on the scale when it is near it; else its level is named in the legend.
+        on_scale = geo < 2.0 * top
+        top = max(top, geo) if on_scale else top
+        ax.axhline(geo if on_scale else 1.2 * top, color="C4", ls="--", lw=1,
+                   label=f"GEO bent pipe {geo:.0f} ms" + ("" if on_scale else " (above the scale)"))
     ax.set(ylim=(0, 1.25 * top if top > 0 else 1), ylabel="RTT (ms)", xlabel="time (UTC)",
-           title=str(one["pair"].values))
+           title=_title(ds, str(one["pair"].values)))
     ax.legend(loc="lower right", fontsize=8)
     fig.autofmt_xdate()
     return _finish(fig, save)
+
+
+def _title(ds: xr.Dataset, pair: str) -> str:
+    """Pair, constellation, elevation mask, window and scenario, from the Dataset's attrs."""
+    a = ds.attrs
+    details = [str(a.get("constellation", "")).replace("preset ", "")]
+    mask = a.get("policy_min_elevation_deg")
+    if mask not in (None, "none"):
+        details.append(f"GSL ≥ {float(mask):g}°")
+    t = ds["time"].values
+    details.append(f"{np.datetime_as_string(t[0], unit='m')}–{np.datetime_as_string(t[-1], unit='m')} UTC")
+    name = a.get("scenario_name", a.get("scenario"))
+    if name not in (None, "", "normal"):
+        details.append(f"scenario: {name}")
+    return pair + "\n" + ", ".join(d for d in details if d)
 
 
 def _pair_index(ds, pair) -> int:
