@@ -16,6 +16,7 @@ from leolat import (
     TimeGrid,
     compare_scenarios,
     hybrid_latency,
+    hybrid_summary,
     run_scenario,
 )
 from leolat.base.constants import GEO_RADIUS_KM, SPEED_OF_LIGHT_KM_S, WGS84_A_KM
@@ -151,6 +152,11 @@ def test_all_fiber_cut_equals_leo_only(africa):
     assert np.array_equal(ds.rtt_ms.values, ds.leo_only_rtt_ms.values, equal_nan=True)
     assert set(np.unique(ds.medium.values)) <= {"leo", "none"}
     assert np.all(np.isnan(ds.fiber_only_rtt_ms.values))
+    # The summary does not hide it: fiber-only is never reachable, its median is NaN.
+    table = hybrid_summary(ds)
+    assert (table.fiber_only_reachable_pct == 0.0).all() and table.fiber_only_rtt_median_ms.isna().all()
+    want = 100.0 * np.mean(np.isfinite(ds.leo_only_rtt_ms.values), axis=0)
+    assert np.allclose(table.leo_only_reachable_pct, want) and (want > 0).all()
     # Without the access tails too, the cloud region (fiber only) is out of reach.
     ds = run_scenario(net, times, pairs, Scenario("nothing").cut_all_fiber(kind="all"))
     assert np.all(np.isnan(ds.rtt_ms.values)) and np.all(ds.medium.values == "none")
