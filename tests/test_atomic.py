@@ -185,34 +185,41 @@ def small_disk(tmp_path):
         subprocess.run(["umount", str(mnt)], check=False)
 
 
-@pytest.mark.parametrize("what", ["netcdf", "zarr", "czml", "tle", "plot"])
-def test_a_full_disk_is_one_line_and_leaves_nothing(small_disk, what):
+def test_a_full_disk_is_one_line_and_leaves_nothing(small_disk):
     # In a real subprocess: HDF5 crashed the interpreter (exit 139) after a failed write, so
-    # the test must see the process end normally, not only the exception.
-    target = {"netcdf": "r.nc", "zarr": "r.zarr", "czml": "x.czml", "tle": "c.tle", "plot": "p.png"}[what]
+    # the test must see the process end normally, not only the exceptions. One process writes
+    # each format in turn to the 1 MiB disk and prints what it was told.
+    targets = {"netcdf": "r.nc", "zarr": "r.zarr", "czml": "x.czml", "tle": "c.tle", "plot": "p.png"}
     code = f"""
 import numpy as np, xarray as xr, leolat
-path = {str(small_disk / target)!r}
+root = {str(small_disk)!r}
 ds = xr.Dataset({{"rtt_ms": (("time",), np.random.default_rng(0).random(300_000))}})
-try:
-    if {what!r} in ("netcdf", "zarr"):
-        leolat.write_result(ds, path)
-    elif {what!r} == "czml":
-        big = leolat.Constellation.walker(10, 10, 550, 53, 1)
-        leolat.write_czml(path, big, leolat.TimeGrid.from_utc("2026-01-01T00:00:00Z", 3600, 10))
-    elif {what!r} == "tle":
-        leolat.Constellation.walker(100, 100, 550, 53, 1).to_tle(path)  # ~1.5 MB of text
-    else:
-        import matplotlib.pyplot as plt
-        fig, ax = plt.subplots(figsize=(40, 40))
-        ax.imshow(np.random.default_rng(1).random((2000, 2000)))
-        leolat.plot._finish(fig, path)
-except OSError as exc:
-    print("ERROR", exc)
+
+def czml(path):
+    big = leolat.Constellation.walker(10, 10, 550, 53, 1)
+    leolat.write_czml(path, big, leolat.TimeGrid.from_utc("2026-01-01T00:00:00Z", 3600, 10))
+
+def png(path):
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(12, 12))
+    ax.imshow(np.random.default_rng(1).random((1000, 1000)))  # noise: a PNG of several MB
+    leolat.plot._finish(fig, path)
+
+writers = {{"netcdf": lambda p: leolat.write_result(ds, p), "zarr": lambda p: leolat.write_result(ds, p),
+           "czml": czml, "tle": lambda p: leolat.Constellation.walker(100, 100, 550, 53, 1).to_tle(p),
+           "plot": png}}
+for what, name in {targets!r}.items():
+    try:
+        writers[what](root + "/" + name)
+        print(what, "WROTE")
+    except OSError as exc:
+        print(what, "ERROR", exc)
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
-    lines = done.stdout.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("ERROR") and "no space left on device" in lines[0]
-    assert target in lines[0]
+    lines = dict(line.split(" ", 1) for line in done.stdout.strip().splitlines())
+    assert sorted(lines) == sorted(targets)
+    for what, name in targets.items():
+        said = lines[what]
+        assert said.startswith("ERROR") and "no space left on device" in said and name in said, (what, said)
     assert os.listdir(small_disk) == []  # no final file, no temporary

@@ -57,11 +57,16 @@ def _same(a, b):
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
+def reference_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ref")
     run = run_study(_study(tmp, duration=2400))
     assert len(run.computed) == len(run.study) == 40 and not run.skipped
-    return read_study(run.study)
+    return run
+
+
+@pytest.fixture(scope="module")
+def reference(reference_run):
+    return read_study(reference_run.study)
 
 
 def test_study_chunks_and_tables(tmp_path, reference):
@@ -199,9 +204,14 @@ def test_resume_recomputes_chunks_whose_description_changed(tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["truncate", "empty"])
-def test_damaged_chunks_are_recomputed_never_read_back(tmp_path, reference, damage):
+def test_damaged_chunks_are_recomputed_never_read_back(tmp_path, reference_run, reference, damage):
+    import shutil
+
+    # A copy of the reference study's finished output, beside a copy of its study file.
     path = _study(tmp_path, duration=2400)
-    run = run_study(path)
+    shutil.copytree(reference_run.study.output, load_study(path).output)
+    run = run_study(path, resume=True)
+    assert run.computed == [] and len(run.skipped) == 40
     victim = sorted((run.study.output / "latency").glob("*.parquet"))[3]
     data = victim.read_bytes()
     victim.write_bytes(data[: len(data) // 2] if damage == "truncate" else b"")
