@@ -17,6 +17,7 @@ from .base.data import data_path
 from .base.errors import (
                           CoverageError,
                           EarthOrientationWarning,
+                          ElementAgeWarning,
                           ElementSetError,
                           ElementSetWarning,
                           LeolatError,
@@ -113,6 +114,7 @@ __all__ = [
     "MemoryBudgetError",
     "LeolatWarning",
     "ElementSetWarning",
+    "ElementAgeWarning",
     "EarthOrientationWarning",
     "data_path",
     "write_result",

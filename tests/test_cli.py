@@ -8,6 +8,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 
 from leolat.app.cli import main
@@ -196,10 +197,114 @@ def test_passes_search_the_whole_window_at_the_given_step(tmp_path):
     out = _run("passes", "--constellation", str(path), "--sites", "Oslo", "--duration", "86400",
                "--step", "600", "--out", str(tmp_path / "p.csv"))
     assert out.returncode == 0, out.stderr
-    assert "2026-01-01T00:00:00Z .. 2026-01-02T00:00:00Z sampled every 600 s" in out.stdout
+    assert "window 2026-01-01T00:00:00Z .. 2026-01-02T00:00:00Z every 600 s" in out.stdout
     # The command's answer is the API's on the grid it describes: [00:00, 24:00) at 600 s.
     want = passes(Constellation.from_tle(path), load_sites("Oslo"),
                   TimeGrid.from_utc("2026-01-01T00:00:00Z", 86400, 600), 10.0)
     got = read_result(tmp_path / "p.csv")
     assert len(got) == len(want) > 0
     assert (got.culminate_utc.to_numpy() == want.culminate_utc.to_numpy()).all()
+
+
+# ----------------------------------------------------------------- the window's start
+# Printed, as the command does, instead of raised, as the test suite does by default.
+@pytest.mark.filterwarnings("default::leolat.ElementAgeWarning")
+def test_a_file_window_starts_at_its_newest_element_epoch(tmp_path):
+    from leolat import Constellation
+
+    path = tmp_path / "w.tle"
+    old = Constellation.walker(2, 2, 600, 60, 1, epoch="2026-05-10T06:00:00Z")
+    new = Constellation.walker(2, 2, 600, 60, 1, epoch="2026-05-13T02:16:42.5Z", first_satnum=5)
+    (old + new).to_tle(path)
+    out = _run("propagate", "--constellation", str(path), "--duration", "120", "--step", "60")
+    assert out.returncode == 0, out.stderr
+    assert ("window 2026-05-13T02:16:42Z .. 2026-05-13T02:18:42Z every 60 s (start: the newest "
+            "element epoch; --start to choose)") in out.stdout
+    out = _run("propagate", "--constellation", str(path), "--duration", "60",
+               "--start", "2026-06-13T00:00:00Z")
+    assert out.returncode == 0
+    assert "(start: --start)" in out.stdout
+    assert out.stderr.startswith("leolat: warning: 8 of 8 element sets are used up to 33.8 days")
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_preset_window_starts_now_and_its_epoch_with_it():
+    import numpy as np
+
+    before = np.datetime64("now", "m")
+    out = _run("propagate", "--duration", "60", "--step", "60")
+    after = np.datetime64("now", "m")
+    assert out.returncode == 0, out.stderr
+    line = next(x for x in out.stdout.splitlines() if "window" in x)
+    start = np.datetime64(line.split("window ")[1].split(" ..")[0].rstrip("Z"), "m")
+    assert before <= start <= after and "(start: now; --start to choose)" in line
+    # The preset's elements take that start as their epoch: its satellites are at the
+    # nominal Walker phases when the window opens, whatever the date.
+    from leolat.app.cli import build_parser
+    from leolat.app.commands import source_and_window
+
+    args = build_parser().parse_args(["propagate", "--start", "2031-03-01T12:00:00Z"])
+    constellation, times = source_and_window(args)
+    assert constellation.epoch_utc.min() == constellation.epoch_utc.max() == times.start
+
+
+# ----------------------------------------------------------------- failover beyond the example
+def test_failover_with_other_offices_and_cloud_needs_no_new_links_file(tmp_path):
+    import leolat
+
+    out = _run("failover", "--offices", "Accra;Nairobi", "--cloud", "aws:eu-west-1",
+               "--constellation", "starlink-gen1-shell1", "--start", "2026-12-01T00:00:00Z",
+               "--duration", "600", "--cut", "WACS@2026-12-01T00:05:00Z",
+               "--cut", "MainOne@2026-12-01T00:05:00Z", "--cut", "Equiano@2026-12-01T00:05:00Z",
+               "--pair", "Accra", "--plot", str(tmp_path / "accra.png"),
+               "--out", str(tmp_path / "f.csv"))
+    assert out.returncode == 0, out.stderr
+    # Accra is in no row of the shipped links file: it gets a circuit to its nearest PoP.
+    assert "Accra, GH -- Lagos IXP: 615 km (access, geodesic × 1.5)" in out.stdout
+    table = leolat.read_result(tmp_path / "f.csv")
+    assert set(table.pair) == {"Accra, GH->aws:eu-west-1", "Nairobi, KE->aws:eu-west-1"}
+    accra = table[(table.scenario == "failure") & table.pair.str.startswith("Accra")]
+    assert list(accra.period) == ["before", "during"] and list(accra.period_steps) == [10, 10]
+    before, during = accra.iloc[0], accra.iloc[1]
+    assert before.pct_fiber == 100.0 and during.pct_fiber == 0.0 and during.reachable_pct == 100.0
+    assert (tmp_path / "accra.png").stat().st_size > 10_000
+
+
+def test_failover_defaults_to_the_whole_gen1_constellation_and_checks_pair_and_cut_times():
+    from leolat.app.cli import build_parser
+
+    assert build_parser().parse_args(["failover"]).constellation == "starlink-gen1"
+    out = _run("failover", "--pair", "Accra", "--duration", "60")
+    assert out.returncode == 2
+    assert "no office is named 'Accra'; offices are Lagos, NG, Nairobi, KE, Johannesburg, ZA" \
+        in out.stderr
+    out = _run("failover", "--start", "2026-12-01T00:00:00Z", "--duration", "600",
+               "--cut", "WACS@2026-01-01T00:05:00Z..2026-01-01T00:10:00Z")
+    assert out.returncode == 2 and "outside the window" in out.stderr
+
+
+def test_propagate_out_zarr_streams_within_the_budget_and_nc_is_refused_over_it(tmp_path):
+    import xarray as xr
+
+    import leolat
+
+    path = tmp_path / "w.tle"
+    c = leolat.Constellation.walker(3, 4, 600, 60, 1, epoch="2026-01-01T00:00:00Z")
+    c.to_tle(path)
+    # 12 satellites cost 1,752 bytes per step while propagating: 5 steps per 0.01 MiB chunk.
+    args = ("propagate", "--constellation", str(path), "--duration", "3000", "--step", "60",
+            "--memory-budget-mb", "0.01")
+    out = _run(*args, "--out", str(tmp_path / "eph.zarr"))
+    assert out.returncode == 0, out.stderr
+    assert "10 chunk(s) streamed" in out.stdout
+    back = leolat.read_result(tmp_path / "eph.zarr")
+    ref = leolat.Constellation.from_tle(path).propagate(
+        leolat.TimeGrid.from_utc("2026-01-01T00:00:00Z", 3000, 60))
+    assert back.sizes == {"time": 50, "satellite": 12, "xyz": 3}
+    np.testing.assert_array_equal(back.r_itrf_km.values, ref.r_itrf_km)
+    xr.testing.assert_equal(back.time, xr.DataArray(ref.times.utc, dims="time",
+                                                    coords={"time": ref.times.utc}))
+    out = _run(*args, "--out", str(tmp_path / "eph.nc"))
+    assert out.returncode == 2 and "Write FILE.zarr instead (streamed" in out.stderr
+    assert not (tmp_path / "eph.nc").exists()

@@ -342,3 +342,42 @@ def test_hybrid_results_do_not_depend_on_the_thread_count(africa):
     for k in ("rtt_ms", "leo_only_rtt_ms", "fiber_only_rtt_ms", "normal_rtt_ms"):
         np.testing.assert_array_equal(one[k].values, many[k].values)
     assert np.array_equal(one.medium.values, many.medium.values)
+
+
+def test_compare_scenarios_splits_a_timed_failure_into_before_during_after(africa):
+    net, times, pairs = africa  # 20 steps of 30 s from 00:00
+    sc = Scenario("SEACOM window").cut_fiber("SEACOM", start="2026-11-24T00:02Z",
+                                             end="2026-11-24T00:05Z")
+    table = compare_scenarios(net, [Scenario(), sc], times, pairs, routing="fiber_first")
+    normal = table[table.scenario == "normal"]
+    assert set(normal.period) == {"all"} and set(normal.period_steps) == {20}
+    nbo = table[(table.scenario == "SEACOM window") & table.pair.str.startswith("Nairobi")]
+    assert list(nbo.period) == ["before", "during", "after"]
+    assert list(nbo.period_steps) == [4, 6, 10]
+    before, during, after = (nbo.iloc[k] for k in range(3))
+    assert before.rtt_median_ms == after.rtt_median_ms == before.normal_rtt_median_ms
+    # Summarised over the outage alone, not diluted by the 14 normal steps around it.
+    ds = run_scenario(net, times, pairs, sc, routing="fiber_first")
+    rtt = ds.sel(pair=nbo.iloc[0].pair).rtt_ms.values
+    assert during.rtt_median_ms == np.median(rtt[4:10]) > before.rtt_median_ms
+    assert during.added_median_ms > 0 and before.added_max_ms == after.added_max_ms == 0
+    unsplit = compare_scenarios(net, [sc], times, pairs, routing="fiber_first", split=False)
+    assert "period" not in unsplit and len(unsplit) == 3
+    assert unsplit.iloc[1].rtt_median_ms == np.median(rtt)
+
+
+def test_scenario_periods_cover_the_window_once():
+    from leolat.network.hybrid import scenario_periods
+
+    times = TimeGrid.from_utc("2026-11-24T00:00Z", 600, 60)
+    assert [p for p, _ in scenario_periods(Scenario().cut_fiber("X"), times)] == ["all"]
+    two = (Scenario().cut_fiber("A", start="2026-11-24T00:01Z", end="2026-11-24T00:03Z")
+           .cut_fiber("B", start="2026-11-24T00:06Z", end="2026-11-24T00:07Z"))
+    periods = dict(scenario_periods(two, times))
+    assert list(periods) == ["before", "during", "after"]
+    np.testing.assert_array_equal(np.nonzero(periods["during"])[0], [1, 2, 6])
+    np.testing.assert_array_equal(np.nonzero(periods["after"])[0], [3, 4, 5, 7, 8, 9])
+    total = sum(m.astype(int) for m in periods.values())
+    assert np.all(total == 1)
+    late = Scenario().cut_fiber("A", start="2026-11-25T00:00Z")  # after the window
+    assert [p for p, _ in scenario_periods(late, times)] == ["all"]

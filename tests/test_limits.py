@@ -25,6 +25,6 @@ def test_the_command_line_refuses_an_ephemeris_file_that_cannot_fit(tmp_path, ca
 
     code = main(["propagate", "--duration", "1e8", "--step", "10", "--out", str(tmp_path / "e.nc")])
     err = capsys.readouterr().err
-    assert code == 2 and "--out for 1,584 satellites × 10,000,000 times needs" in err
+    assert code == 2 and "--out .nc for 1,584 satellites × 10,000,000 times needs" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "e.nc").exists()
     assert leolat.__version__

@@ -67,3 +67,48 @@ def test_bad_paths_and_kinds(tmp_path, latency):
     write_result(ds, tmp_path / "z.zarr")
     write_result(ds.isel(time=[0]), tmp_path / "z.zarr")
     assert read_result(tmp_path / "z.zarr").sizes["time"] == 1
+
+
+# ----------------------------------------------------------------- streamed Zarr
+def _chunks(n_chunks=4, steps=5, last=3):
+    from leolat import Constellation, TimeGrid
+
+    c = Constellation.walker(3, 4, 550, 53, 1)
+    grid = TimeGrid.from_utc("2026-01-01T00:00:00Z", 60.0 * ((n_chunks - 1) * steps + last), 60)
+    return c, [e.to_dataset() for e in c.propagate_chunks(grid, max_chunk_times=steps)]
+
+
+def test_streamed_zarr_equals_the_gathered_dataset(tmp_path):
+    import xarray as xr
+
+    from leolat.outputs.results import write_result_chunks
+
+    c, parts = _chunks()
+    assert [p.sizes["time"] for p in parts] == [5, 5, 5, 3]
+    path = write_result_chunks(iter(parts), tmp_path / "eph.zarr", command="test",
+                               constellation=c)
+    back = leolat.read_result(path)
+    xr.testing.assert_identical(back.drop_attrs(), xr.concat(parts, dim="time").drop_attrs())
+    assert back.attrs["command_line"] == "test" and back.attrs["n_satellites"] == 12
+    assert back.attrs["frame"].startswith("ITRF")
+
+
+def test_streamed_zarr_refuses_misfit_chunks_and_leaves_nothing_on_failure(tmp_path):
+    from leolat.outputs.results import write_result_chunks
+
+    _, parts = _chunks()
+    target = tmp_path / "eph.zarr"
+    with pytest.raises(leolat.ResultFormatError, match="chunk 2 has 3 steps"):
+        write_result_chunks([parts[0], parts[3], parts[3]], target)
+    with pytest.raises(leolat.ResultFormatError, match="no chunks"):
+        write_result_chunks([], target)
+    with pytest.raises(leolat.ResultFormatError, match=r"stream into a \.zarr store only"):
+        write_result_chunks(parts, tmp_path / "eph.nc")
+
+    def failing():
+        yield parts[0]
+        raise RuntimeError("the propagation failed")
+
+    with pytest.raises(RuntimeError, match="propagation failed"):
+        write_result_chunks(failing(), target)
+    assert list(tmp_path.iterdir()) == []  # no store, no temporary folder

@@ -170,3 +170,27 @@ def test_site_uplinks_keep_offices_at_the_edge():
              for p in range(5)]
         linked = {int(b) - 6 for a, b in zip(t.link_a, t.link_b) if a == o}
         assert linked == set(np.argsort(d)[:2].tolist())
+
+
+def test_one_links_file_for_other_offices_drops_rows_and_links_the_rest(tmp_path):
+    path = tmp_path / "links.csv"
+    path.write_text("a,b,name\nHQ,P1,HQ tail\nP1,P2,backbone\nP2,Cloud,tail\n")
+    offices = Sites(["Branch"], [10.0], [20.0])
+    pops = Sites(["P1", "P2"], [10.0, 10.5], [21.0, 30.0])
+    clouds = Sites(["Cloud"], [11.0], [30.0])
+    with pytest.raises(TerrestrialError, match=r"line 2, column 'a': unknown node 'HQ'"):
+        Terrestrial.from_csv(path, sites=offices, pops=pops, clouds=clouds)
+    t = Terrestrial.from_csv(path, sites=offices, pops=pops, clouds=clouds, unknown_nodes="drop")
+    assert list(t.link_names) == ["backbone", "tail"]  # HQ is not in this run
+    linked = t.link_unconnected()
+    added = linked.links().iloc[t.n_links:]
+    assert list(zip(added.a, added.b, added.kind)) == [("Branch", "P1", "access")]
+    # geodesic x stretch, checked against pyproj
+    assert added.length_km.iloc[0] == pytest.approx(_geod_km(10, 20, 10, 21) * t.stretch, rel=1e-9)
+    assert linked.link_unconnected().n_links == linked.n_links  # nothing left to link
+    two = t.link_unconnected(k=2)
+    assert sorted(two.links().iloc[t.n_links:].b) == ["P1", "P2"]
+    with pytest.raises(TerrestrialError, match="no pop node to link it to"):
+        Terrestrial.nodes_only(sites=offices, clouds=clouds).link_unconnected(to_roles=("pop",))
+    with pytest.raises(TerrestrialError, match="unknown_nodes must be"):
+        Terrestrial.from_csv(path, sites=offices, pops=pops, unknown_nodes="skip")

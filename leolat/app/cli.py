@@ -12,14 +12,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from ..base import progress
 from ..base.budget import DEFAULT_MEMORY_BUDGET_MB
-from ..base.errors import LeolatError
+from ..base.errors import LeolatError, LeolatWarning
 from ..base.version import __version__
 from ..orbits.propagate import BACKENDS, DEFAULT_BACKEND
-from .commands import COMMANDS, DEFAULT_CONSTELLATION, DEFAULT_DURATION_S, DEFAULT_START, DEFAULT_STEP_S
+from .commands import (
+    COMMANDS,
+    DEFAULT_CONSTELLATION,
+    DEFAULT_DURATION_S,
+    DEFAULT_FAILOVER_CONSTELLATION,
+    DEFAULT_STEP_S,
+)
 from .specs import DEFAULT_SITES
 
 __all__ = ["main", "build_parser"]
@@ -32,7 +39,7 @@ examples:
   leolat coverage --grid 5 --duration 86400 --step 60 --plot coverage.png
   leolat coverage --sites cities.csv --min-elevation 40 --out coverage.parquet
   leolat passes --sites "Oslo, NO" --constellation starlink.tle --duration 86400 --out passes.csv
-  leolat failover --cut WACS@2026-01-01T00:20:00Z --routing fiber_first --plot lagos.png
+  leolat failover --cut WACS@2026-12-01T00:20:00Z --start 2026-12-01T00:00:00Z --plot lagos.png
   leolat study run study.toml --workers 2 --resume
   leolat propagate --constellation starlink.tle --start 2026-05-13T00:00:00Z --out eph.zarr
   leolat czml --sites "London;New York City" --pair "London, GB->New York City, US" --out path.czml
@@ -43,14 +50,14 @@ examples:
 
 
 # ----------------------------------------------------------------- parser
-def _common(constellation=True, sites=True, output=True, min_elevation=25.0, duration=None,
-            step=None):
+def _common(constellation=DEFAULT_CONSTELLATION, sites=True, output=True, min_elevation=25.0,
+            duration=None, step=None):
     p = argparse.ArgumentParser(add_help=False)
     if constellation:
-        p.add_argument("--constellation", default=DEFAULT_CONSTELLATION,
-                       help=f"preset name or TLE/OMM file (default {DEFAULT_CONSTELLATION})")
-    p.add_argument("--start", default=DEFAULT_START, help="UTC start, ISO-8601 with a zone "
-                   f"(default {DEFAULT_START})")
+        p.add_argument("--constellation", default=constellation,
+                       help=f"preset name or TLE/OMM file (default {constellation})")
+    p.add_argument("--start", help="UTC start, ISO-8601 with a zone (default: the newest element "
+                   "epoch of a TLE/OMM file; now, to the minute, for a preset)")
     p.add_argument("--duration", type=float, default=duration or DEFAULT_DURATION_S,
                    help="seconds (default %(default)g)")
     p.add_argument("--step", type=float, default=step or DEFAULT_STEP_S,
@@ -117,13 +124,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=1, help="covered = at least k satellites (default 1)")
     p = add("failover", COMMANDS["failover"], "fiber vs LEO vs GEO and a failure scenario (default: the "
             "shipped Lagos/Nairobi/Johannesburg -> Frankfurt example)",
-            [_common(sites=False, step=30.0)],
-            "  leolat failover --constellation starlink-gen1 --cut WACS --cut MainOne\n"
-            "  leolat failover --cut SEACOM@2026-01-01T00:10:00Z..2026-01-01T00:40:00Z "
+            [_common(DEFAULT_FAILOVER_CONSTELLATION, sites=False, step=30.0)],
+            "  leolat failover --cut WACS --cut MainOne\n"
+            "  leolat failover --offices \"Accra;Nairobi\" --cloud aws:eu-west-1 --pair Accra "
+            "--plot accra.png\n"
+            "  leolat failover --start 2026-12-01T00:00:00Z "
+            "--cut SEACOM@2026-12-01T00:10:00Z..2026-12-01T00:40:00Z "
             "--routing fiber_first --plot nairobi.png\n")
     p.add_argument("--offices", default="Lagos;Nairobi;Johannesburg",
-                   help="office sites (as --sites; default Lagos;Nairobi;Johannesburg)")
-    p.add_argument("--links", help="fiber links CSV (default: the shipped example)")
+                   help="office sites (as --sites; default Lagos;Nairobi;Johannesburg); offices "
+                        "the links file does not name get fiber to their nearest PoP")
+    p.add_argument("--pair", help="the office (or 'office->cloud') to plot (default: the first)")
+    p.add_argument("--links", help="fiber links CSV (default: the shipped example; rows naming "
+                                   "other offices or regions are left out)")
     p.add_argument("--pops", help="points of presence CSV (default: the shipped example)")
     p.add_argument("--cloud", default="aws:eu-central-1", help="destination region provider:region")
     p.add_argument("--gateway-countries", default="DE,FR,GB,IE",
@@ -204,6 +217,19 @@ def _check_option_order(parser: argparse.ArgumentParser, argv: list[str]) -> Non
         i += 1
 
 
+def _one_line_warnings():
+    """A ``warnings.showwarning`` that prints leolat's warnings as one line, like its errors
+    (the source line of the library that raised them means nothing to a command-line user)."""
+    original = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, LeolatWarning):
+            print(f"leolat: warning: {message}", file=sys.stderr)
+        else:
+            original(message, category, filename, lineno, file, line)
+    return show
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``leolat`` command with ``argv`` (default: ``sys.argv[1:]``); returns the exit
     status (0, or 2 after a one-line error on standard error)."""
@@ -211,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.command_line = ["leolat", *argv]  # the provenance of files this run writes
+    shown = warnings.showwarning
+    warnings.showwarning = _one_line_warnings()
     try:
         _check_option_order(parser, argv)
         _check_outputs(args)
@@ -221,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"leolat: error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        warnings.showwarning = shown
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,15 +14,17 @@ from ..base.errors import LeolatError
 from ..base.version import __version__
 from ..ground.sites import Sites
 from ..network.pairs import parse_pairs
+from ..orbits.constellation import Constellation
 from ..orbits.presets import presets
 from ..reference.time import TimeGrid
-from .specs import DEFAULT_SITES, load_constellation, load_sites
+from .specs import DEFAULT_SITES, is_element_file, load_constellation, load_sites
 
-__all__ = ["DEFAULT_CONSTELLATION", "DEFAULT_START", "DEFAULT_DURATION_S", "DEFAULT_STEP_S",
-           "DEFAULT_PAIRS", "COMMANDS"]
+__all__ = ["DEFAULT_CONSTELLATION", "DEFAULT_FAILOVER_CONSTELLATION", "DEFAULT_DURATION_S",
+           "DEFAULT_STEP_S", "DEFAULT_PAIRS", "COMMANDS", "source_and_window"]
 
 DEFAULT_CONSTELLATION = "starlink-gen1-shell1"
-DEFAULT_START = "2026-01-01T00:00:00Z"
+# What a planner would pick for failover: every Starlink Gen1 shell, polar ones included.
+DEFAULT_FAILOVER_CONSTELLATION = "starlink-gen1"
 DEFAULT_DURATION_S = 3600.0
 DEFAULT_STEP_S = 10.0
 # The main job's pairs, among the shipped default sites.
@@ -33,8 +35,39 @@ DEFAULT_PAIRS = [("London, GB", "New York City, US"), ("London, GB", "Singapore,
 
 
 # ----------------------------------------------------------------- shared helpers
-def _times(args) -> TimeGrid:
-    return TimeGrid.from_utc(args.start, args.duration, args.step)
+def source_and_window(args) -> tuple[Constellation, TimeGrid]:
+    """The constellation and the time window the options ask for.
+
+    The window starts at ``--start`` if given; else at the newest element epoch of a TLE/OMM
+    file (to the second: fitted element sets are best near their epochs), else, for a
+    preset, now (to the minute).  A preset's element sets take the window's start as their
+    epoch, so its shells are the nominal Walker pattern at the start.  Sets
+    ``args.start_reason`` for the header.
+    """
+    if is_element_file(args.constellation):
+        constellation = load_constellation(args.constellation)
+        if args.start is not None:
+            start, args.start_reason = args.start, "--start"
+        else:
+            newest = int(np.max(constellation.epoch_utc.astype("datetime64[s]").astype(np.int64)))
+            start = _iso(np.datetime64(newest, "s"))
+            args.start_reason = "the newest element epoch; --start to choose"
+    else:
+        if args.start is not None:
+            start, args.start_reason = args.start, "--start"
+        else:
+            start = _iso(np.datetime64("now", "m"))
+            args.start_reason = "now; --start to choose"
+        # Validate the start before building thousands of element sets from it.
+        TimeGrid.from_utc(start, 0.0, 1.0)
+        constellation = load_constellation(args.constellation, epoch=start)
+    return constellation, TimeGrid.from_utc(start, args.duration, args.step)
+
+
+def _window(times: TimeGrid, args) -> str:
+    """The header line naming the window and why it starts where it does."""
+    return (f"window {_iso(times.start)} .. {_iso(times.window_end)} every {args.step:g} s "
+            f"(start: {args.start_reason})")
 
 
 # Bytes per satellite·time of `leolat propagate --out`'s Dataset: ITRF position and geodetic
@@ -78,9 +111,8 @@ def _cmd_main(args) -> int:
     from ..network.summary import latency_summary
 
     t0 = time.perf_counter()
-    constellation = load_constellation(args.constellation)
+    constellation, times = source_and_window(args)
     sites = load_sites(args.sites)
-    times = _times(args)
     policy = LinkPolicy(min_elevation_deg=args.min_elevation)
     net = Network(constellation, sites, policy, backend=args.backend)
     pairs = DEFAULT_PAIRS if args.sites == DEFAULT_SITES else "all"
@@ -89,7 +121,8 @@ def _cmd_main(args) -> int:
     cov = coverage(constellation, sites, times, min_elevation_deg=args.min_elevation,
                    backend=args.backend, memory_budget_mb=args.memory_budget_mb)
     t1 = time.perf_counter()
-    print(f"leolat {__version__}: {constellation!r}, {len(sites)} sites, {times!r}")
+    print(f"leolat {__version__}: {constellation!r}, {len(sites)} sites")
+    print(_window(times, args))
     print(f"GSLs at >= {args.min_elevation:g}° elevation, +Grid ISLs up to "
           f"{policy.max_isl_range_km:,.0f} km\n")
     print("Round-trip time over LEO (ms), with the vacuum bound and a fiber estimate:")
@@ -114,47 +147,62 @@ def _cmd_main(args) -> int:
 
 def _cmd_propagate(args) -> int:
     t0 = time.perf_counter()
-    constellation = load_constellation(args.constellation)
-    times = _times(args)
+    constellation, times = source_and_window(args)
     t1 = time.perf_counter()
-    if args.out:  # the file's Dataset is gathered in memory: refuse what cannot fit, up front
+    streamed = bool(args.out) and Path(args.out).suffix.lower() == ".zarr"
+    if args.out and not streamed:  # gathered in memory for this format: refuse what cannot fit
         check_budget(len(constellation) * len(times) * _EPHEMERIS_FILE_BYTES, args.memory_budget_mb,
-                     f"--out for {len(constellation):,} satellites × {len(times):,} times",
-                     "Write a shorter window (--duration), a coarser --step, or raise --memory-budget-mb.")
-    alt_min, alt_max, alt_sum, lat_max, failed, count = np.inf, -np.inf, 0.0, 0.0, 0, 0
-    n_chunks = 0
-    parts = []
-    for eph in constellation.propagate_chunks(times, backend=args.backend,
-                                              memory_budget_mb=args.memory_budget_mb):
-        lat, _, alt = eph.subpoints()
-        ok = eph.valid
-        failed += int(np.count_nonzero(~ok))
-        if ok.any():
-            alt_min = min(alt_min, float(alt[ok].min()))
-            alt_max = max(alt_max, float(alt[ok].max()))
-            alt_sum += float(alt[ok].sum())
-            lat_max = max(lat_max, float(np.abs(lat[ok]).max()))
-            count += int(ok.sum())
-        if args.out:
-            parts.append(eph.to_dataset())
-        n_chunks += 1
+                     f"--out {Path(args.out).suffix} for {len(constellation):,} satellites × "
+                     f"{len(times):,} times",
+                     "Write FILE.zarr instead (streamed chunk by chunk within the budget), a "
+                     "shorter window (--duration) or a coarser --step, or raise --memory-budget-mb.")
+    stats = {"alt_min": np.inf, "alt_max": -np.inf, "alt_sum": 0.0, "lat_max": 0.0, "failed": 0,
+             "count": 0, "chunks": 0}
+
+    def datasets():
+        for eph in constellation.propagate_chunks(times, backend=args.backend,
+                                                  memory_budget_mb=args.memory_budget_mb):
+            lat, _, alt = eph.subpoints()
+            ok = eph.valid
+            stats["failed"] += int(np.count_nonzero(~ok))
+            if ok.any():
+                stats["alt_min"] = min(stats["alt_min"], float(alt[ok].min()))
+                stats["alt_max"] = max(stats["alt_max"], float(alt[ok].max()))
+                stats["alt_sum"] += float(alt[ok].sum())
+                stats["lat_max"] = max(stats["lat_max"], float(np.abs(lat[ok]).max()))
+                stats["count"] += int(ok.sum())
+            stats["chunks"] += 1
+            yield eph.to_dataset() if args.out else None
+
+    written = None
+    if streamed:
+        from ..outputs.results import write_result_chunks
+
+        written = write_result_chunks(datasets(), args.out, command=args.command_line,
+                                      constellation=constellation)
+        parts = []
+    else:
+        parts = [ds for ds in datasets() if ds is not None]
     t2 = time.perf_counter()
     n = len(constellation) * len(times)
     print(f"leolat {__version__}: {constellation!r}")
     if constellation.shells:
         print(constellation.shell_table())
-    print(f"times        {times!r}")
+    print(f"times        {len(times):,} instants, {_window(times, args)}")
     print(f"propagated   {len(constellation):,} satellites × {len(times):,} times = {n:,} states "
           f"in {t2 - t1:.2f} s ({n / max(t2 - t1, 1e-9) / 1e6:.2f} M states/s, "
-          f"backend {args.backend}, {n_chunks} chunk(s))")
-    if count:
-        print(f"altitude     min {alt_min:.1f} km, mean {alt_sum / count:.1f} km, "
-              f"max {alt_max:.1f} km (geodetic height above WGS84)")
-        print(f"latitude     sub-satellite points reach ±{lat_max:.2f}°")
-    print(f"failed       {failed:,} states (SGP4 errors; NaN positions)")
+          f"backend {args.backend}, {stats['chunks']} chunk(s))")
+    if stats["count"]:
+        print(f"altitude     min {stats['alt_min']:.1f} km, mean "
+              f"{stats['alt_sum'] / stats['count']:.1f} km, max {stats['alt_max']:.1f} km "
+              f"(geodetic height above WGS84)")
+        print(f"latitude     sub-satellite points reach ±{stats['lat_max']:.2f}°")
+    print(f"failed       {stats['failed']:,} states (SGP4 errors; NaN positions)")
     print(f"total time   {t2 - t0:.2f} s (load {t1 - t0:.2f} s; the first run on a machine also "
           f"compiles the kernels, cached for later runs)")
-    if args.out:
+    if written is not None:
+        print(f"wrote {written} ({stats['chunks']} chunk(s) streamed)")
+    elif args.out:
         import xarray as xr
 
         _write(xr.concat(parts, dim="time"), args, constellation)
@@ -168,13 +216,11 @@ def _cmd_propagate(args) -> int:
 def _cmd_passes(args) -> int:
     from ..geometry.passes import passes
 
-    constellation = load_constellation(args.constellation)
+    constellation, times = source_and_window(args)
     sites = load_sites(args.sites)
-    times = _times(args)
     table = passes(constellation, sites, times, args.min_elevation)
-    print(f"{len(table):,} passes of {len(constellation):,} satellites over {len(sites)} site(s), "
-          f"{_iso(times.start)} .. {_iso(times.window_end)} sampled every {args.step:g} s, "
-          f"elevation >= {args.min_elevation:g}°")
+    print(f"{len(table):,} passes of {len(constellation):,} satellites over {len(sites)} site(s) "
+          f"at elevation >= {args.min_elevation:g}°; {_window(times, args)}")
     cols = ["site", "satellite", "rise_utc", "culminate_utc", "set_utc", "max_elevation_deg",
             "duration_s"]
     _print_table(table[cols].head(args.show), "{:.1f}")
@@ -195,7 +241,7 @@ def _cmd_latency(args) -> int:
     from ..network.routing import Network
     from ..network.summary import latency_summary
 
-    constellation = load_constellation(args.constellation)
+    constellation, times = source_and_window(args)
     sites = load_sites(args.sites)
     policy = LinkPolicy(min_elevation_deg=args.min_elevation, max_isl_range_km=args.max_isl_range,
                         isl="none" if args.no_isl else "plus_grid",
@@ -204,8 +250,9 @@ def _cmd_latency(args) -> int:
     pairs = parse_pairs(args.pairs or "all", what="--pairs")
     if pairs == "all" and args.sites == DEFAULT_SITES:
         pairs = DEFAULT_PAIRS
-    ds = net.latency(_times(args), pairs, memory_budget_mb=args.memory_budget_mb)
+    ds = net.latency(times, pairs, memory_budget_mb=args.memory_budget_mb)
     summary = latency_summary(ds)
+    print(f"{constellation!r}, {len(sites)} sites; {_window(times, args)}")
     cols = ["rtt_min_ms", "rtt_median_ms", "rtt_p95_ms", "rtt_max_ms", "jitter_ms", "reachable_pct",
             "path_changes", "vacuum_rtt_ms", "fiber_rtt_ms"]
     _print_table(summary[cols], "{:.2f}")
@@ -221,10 +268,12 @@ def _cmd_coverage(args) -> int:
     from ..geometry.coverage import coverage
     from ..geometry.coverage_summary import coverage_summary
 
-    constellation = load_constellation(args.constellation)
+    constellation, times = source_and_window(args)
     targets = Sites.grid(args.grid) if args.grid else load_sites(args.sites)
-    ds = coverage(constellation, targets, _times(args), min_elevation_deg=args.min_elevation,
+    ds = coverage(constellation, targets, times, min_elevation_deg=args.min_elevation,
                   k=args.k, backend=args.backend, memory_budget_mb=args.memory_budget_mb)
+    print(f"{constellation!r}, elevation >= {args.min_elevation:g}°, k = {args.k}; "
+          f"{_window(times, args)}")
     if args.grid:
         s = coverage_summary(ds)
         print(f"{len(targets):,} grid points ({args.grid:g}°), area-weighted:")
@@ -255,6 +304,41 @@ def _parse_when(spec: str):
     return name, start or None, end or None
 
 
+def _failover_pair(args, offices: Sites) -> int:
+    """Index of the pair ``--pair`` names (an office, or ``office->cloud``); 0 without it."""
+    if not args.pair:
+        return 0
+    office = args.pair.split("->", 1)[0].strip()
+    if "->" in args.pair and args.pair.split("->", 1)[1].strip() != args.cloud:
+        raise LeolatError(f"--pair {args.pair!r}: failover routes offices to --cloud "
+                          f"{args.cloud!r}; name an office, or 'office->{args.cloud}'")
+    hits = np.nonzero(offices.names == office)[0]
+    if not hits.size:  # "Accra" for "Accra, GH", when only one office is so named
+        hits = np.nonzero(np.char.partition(offices.names.astype(str), ",")[:, 0] == office)[0]
+    if hits.size != 1:
+        from ..base.validate import did_you_mean
+
+        raise LeolatError(f"--pair {args.pair!r}: no office is named {office!r}"
+                          + (did_you_mean(office, offices.names)
+                             or f"; offices are {', '.join(map(str, offices.names))}"))
+    return int(hits[0])
+
+
+def _outage(args, spec: str, option: str, times: TimeGrid) -> tuple[str, str | None, str | None]:
+    """``NAME@START..END`` of ``option``, refused when it misses the window entirely (with the
+    default start now, a date copied from an example would otherwise cut nothing)."""
+    from ..reference.time import parse_utc
+
+    name, start, end = _parse_when(spec)
+    lo, hi = times.start, times.window_end
+    s = None if start is None else parse_utc(start, what=f"{option} {spec} start")
+    e = None if end is None else parse_utc(end, what=f"{option} {spec} end")
+    if (s is not None and s >= hi) or (e is not None and e <= lo):
+        raise LeolatError(f"{option} {spec}: the outage is outside the window {_iso(lo)} .. "
+                          f"{_iso(hi)}; move it, or set --start")
+    return name, start, end
+
+
 def _cmd_failover(args) -> int:
     from ..ground.tables import cloud_regions, gateways
     from ..ground.terrestrial import Terrestrial
@@ -263,32 +347,47 @@ def _cmd_failover(args) -> int:
     from ..network.routing import Network
     from ..network.scenario import Scenario
 
-    constellation = load_constellation(args.constellation)
     offices = load_sites(args.offices)
+    plot_pair = _failover_pair(args, offices)  # a bad --pair fails before the work
+    constellation, times = source_and_window(args)
     pops = Sites.from_csv(args.pops or data_path("africa_europe_pops.csv"))
     provider, _, region = args.cloud.partition(":")
     gw = gateways(country=[c.strip() for c in args.gateway_countries.split(",")])
-    wan = Terrestrial.from_csv(args.links or data_path("africa_europe_fiber.csv"), sites=offices,
-                               gateways=gw, pops=pops,
-                               clouds=cloud_regions(provider=provider, region=region))
+    links_file = args.links or data_path("africa_europe_fiber.csv")
+    # One links file serves any offices and cloud region: rows naming nodes not in this run
+    # are left out, and offices, gateways and regions the file does not link get fiber to
+    # their nearest PoP or region.
+    wan = Terrestrial.from_csv(links_file, sites=offices, gateways=gw, pops=pops,
+                               clouds=cloud_regions(provider=provider, region=region),
+                               unknown_nodes="drop")
+    n_file = wan.n_links
+    wan = wan.link_unconnected()
     net = Network(constellation, wan, LinkPolicy(min_elevation_deg=args.min_elevation),
                   backend=args.backend)
-    times = _times(args)
     pairs = [(o, args.cloud) for o in offices.names]
     failure = Scenario(args.name)
     for spec in args.cut or []:
-        name, start, end = _parse_when(spec)
+        name, start, end = _outage(args, spec, "--cut", times)
         failure = failure.cut_fiber(name, start=start, end=end)
     for spec in args.gateway_down or []:
-        name, start, end = _parse_when(spec)
+        name, start, end = _outage(args, spec, "--gateway-down", times)
         failure = failure.gateway_down(name, start=start, end=end)
     scenarios = [Scenario("normal")] + ([failure] if failure.outages else [])
     table = compare_scenarios(net, scenarios, times, pairs, routing=args.routing)
     cols = ["scenario", "pair", "normal_rtt_median_ms", "rtt_median_ms", "rtt_p95_ms", "rtt_max_ms",
             "reachable_pct", "pct_fiber", "pct_leo", "pct_leo_fiber", "leo_only_rtt_median_ms",
             "geo_rtt_ms", "vacuum_rtt_ms"]
-    print(f"{wan!r}; routing {args.routing}; {failure.describe()}")
-    _print_table(table[cols].set_index(["scenario", "pair"]), "{:.1f}")
+    if "period" in table:  # scenarios with a start time: before / during-and-after rows
+        cols.insert(1, "period")
+    print(f"{constellation!r}; {_window(times, args)}")
+    print(f"{wan!r}: {n_file} from {Path(links_file).name}"
+          + (f", {wan.n_links - n_file} to the nearest PoP or region:" if wan.n_links > n_file else ""))
+    for row in wan.links().iloc[n_file:].itertuples():
+        print(f"  {row.a} -- {row.b}: {row.length_km:,.0f} km ({row.kind}, geodesic × "
+              f"{wan.stretch:g})")
+    print(f"routing {args.routing}; {failure.describe()}")
+    index = [c for c in ("scenario", "period", "pair") if c in cols]
+    _print_table(table[cols].set_index(index), "{:.1f}")
     wants_ds = args.plot or (args.out and Path(args.out).suffix.lower() in (".nc", ".zarr"))
     ds = run_scenario(net, times, pairs, scenarios[-1], routing=args.routing) if wants_ds else None
     if args.out:
@@ -297,18 +396,19 @@ def _cmd_failover(args) -> int:
     if args.plot:
         from ..outputs.plot import rtt_timeseries
 
-        _plot(rtt_timeseries, ds, 0, args=args)
+        _plot(rtt_timeseries, ds, plot_pair, args=args)
     return 0
 
 
 def _cmd_czml(args) -> int:
     from ..outputs.czml import write_czml
 
-    constellation = load_constellation(args.constellation)
-    sites = load_sites(args.sites)
     if not args.out or Path(args.out).suffix.lower() != ".czml":
         raise LeolatError("czml needs --out FILE.czml")
-    path = write_czml(args.out, constellation, _times(args), sites=sites, pair=args.pair,
+    constellation, times = source_and_window(args)
+    sites = load_sites(args.sites)
+    print(f"{constellation!r}; {_window(times, args)}")
+    path = write_czml(args.out, constellation, times, sites=sites, pair=args.pair,
                       min_elevation_deg=args.min_elevation, max_satellites=args.max_satellites)
     print(f"wrote {path}")
     return 0

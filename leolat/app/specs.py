@@ -9,16 +9,28 @@ from ..base.data import data_path
 from ..base.errors import ElementSetError, LeolatError
 from ..ground.sites import Sites
 from ..orbits.constellation import Constellation
+from ..reference.time import InstantLike
 
-__all__ = ["load_constellation", "load_sites", "DEFAULT_SITES", "ELEMENT_FILE_SUFFIXES"]
+__all__ = ["load_constellation", "load_sites", "is_element_file", "DEFAULT_SITES",
+           "ELEMENT_FILE_SUFFIXES"]
 
 DEFAULT_SITES = "default"
 # Suffixes that mark a spec as an element-set file.
 ELEMENT_FILE_SUFFIXES = (".tle", ".txt", ".3le", ".2le", ".csv", ".xml", ".json")
 
 
-def load_constellation(spec: str) -> Constellation:
-    """A preset name or a TLE/OMM file path (OMM for .csv, .xml and .json)."""
+def is_element_file(spec: str) -> bool:
+    """Whether ``spec`` names an element-set file (existing, or by its suffix or folder)."""
+    path = Path(spec)
+    return path.exists() or path.suffix.lower() in ELEMENT_FILE_SUFFIXES or len(path.parts) > 1
+
+
+def load_constellation(spec: str, *, epoch: InstantLike | None = None) -> Constellation:
+    """A preset name or a TLE/OMM file path (OMM for .csv, .xml and .json).
+
+    ``epoch`` is a preset's element-set epoch (default: the presets' fixed
+    2026-01-01T00:00:00Z); files carry their own.
+    """
     path = Path(spec)
     if path.exists():
         if path.suffix.lower() in (".csv", ".xml", ".json"):
@@ -27,7 +39,9 @@ def load_constellation(spec: str) -> Constellation:
     if path.suffix.lower() in ELEMENT_FILE_SUFFIXES or len(path.parts) > 1:
         # Meant as a file, not a preset name: say so, not "unknown preset".
         raise ElementSetError("file not found", source=str(path))
-    return Constellation.preset(spec)
+    if epoch is None:
+        return Constellation.preset(spec)
+    return Constellation.preset(spec, epoch=epoch)
 
 
 def load_sites(spec: str) -> Sites:

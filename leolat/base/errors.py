@@ -26,6 +26,7 @@ __all__ = [
     "StudyError",
     "LeolatWarning",
     "ElementSetWarning",
+    "ElementAgeWarning",
     "EarthOrientationWarning",
 ]
 
@@ -123,6 +124,10 @@ class LeolatWarning(UserWarning):
 
 class ElementSetWarning(LeolatWarning):
     """An element set was accepted with a defect (bad checksum, duplicate)."""
+
+
+class ElementAgeWarning(ElementSetWarning):
+    """Element sets fitted to observations are propagated far from their epochs."""
 
 
 class EarthOrientationWarning(LeolatWarning):

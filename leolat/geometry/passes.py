@@ -34,7 +34,7 @@ from ..base.errors import LeolatError
 from ..base.validate import check_count, check_elevation_deg
 from ..ground.site_frames import site_frames
 from ..ground.sites import Sites
-from ..orbits.propagate import positions_at
+from ..orbits.propagate import check_element_age, positions_at
 from ..reference.time import TimeGrid, TimeLike, as_timegrid
 from .look_angles import check_sites
 
@@ -166,12 +166,14 @@ def passes(constellation: Constellation, sites: Sites, times: TimeLike,
     jd, fr = clock.jd_fr(sample_s)
     grid = TimeGrid.from_jd(jd, fr)
     frames = site_frames(sites)
+    check_element_age(constellation, grid)  # once for the window, not per satellite chunk
     rows = []
     for first in range(0, len(constellation), max_chunk_sats):
         sub_idx = np.arange(first, min(first + max_chunk_sats, len(constellation)))
         # Bounded by max_chunk_sats × len(grid), which the elevation cube below also takes.
         eph = constellation[sub_idx].propagate(grid, ut1_utc=ut1_utc, positions_only=True,
-                                               memory_budget_mb=DEFAULT_MEMORY_BUDGET_MB)
+                                               memory_budget_mb=DEFAULT_MEMORY_BUDGET_MB,
+                                               max_element_age_days=None)
         el = np.empty((len(grid), len(sites), sub_idx.size), dtype=np.float32)
         _kv.elevations(eph.r_itrf_km, frames, el)
         rows.append(_passes_in_chunk(constellation, frames, clock, el, sample_s, sub_idx, m, span_s,

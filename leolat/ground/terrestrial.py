@@ -131,7 +131,8 @@ class Terrestrial:
     def from_csv(cls, path: PathLike, *, sites: Sites | None = None, gateways: Sites | None = None,
                  pops: Sites | None = None, clouds: Sites | None = None,
                  refractive_index: float = FIBER_REFRACTIVE_INDEX,
-                 stretch: float = FIBER_ROUTE_STRETCH) -> Terrestrial:
+                 stretch: float = FIBER_ROUTE_STRETCH,
+                 unknown_nodes: str = "error") -> Terrestrial:
         """Links from a CSV file between the given nodes.
 
         Columns: ``a``, ``b`` (node names), and optionally ``length_km`` (measured
@@ -139,7 +140,15 @@ class Terrestrial:
         ``kind`` (``backbone``, the default, or ``access``). A row with neither
         length nor latency gets geodesic × ``stretch``. Errors name the file, line,
         column and value.
+
+        ``unknown_nodes="drop"`` keeps only the rows whose two ends are among the
+        given nodes (one links file for many studies, each with its own offices);
+        the default ``"error"`` refuses a row naming any other node, with
+        suggestions. Follow with :meth:`link_unconnected` to give the nodes the
+        file does not mention access links to their nearest PoPs.
         """
+        if unknown_nodes not in ("error", "drop"):
+            raise TerrestrialError(f"unknown_nodes must be 'error' or 'drop', got {unknown_nodes!r}")
         t = cls.nodes_only(sites=sites, gateways=gateways, pops=pops, clouds=clouds,
                            refractive_index=refractive_index, stretch=stretch)
         path = Path(path)
@@ -172,6 +181,9 @@ class Terrestrial:
                          row.get("kind") or "backbone"))
         if not rows:
             raise TerrestrialError(f"{path}: no links (empty file?)")
+        if unknown_nodes == "drop":
+            known = set(t.nodes.names.tolist())
+            rows = [r for r in rows if r[1] in known and r[2] in known]
         return t._with_links(rows)
 
     @classmethod
@@ -230,6 +242,47 @@ class Terrestrial:
              kind: str = "backbone") -> Terrestrial:
         """A copy with one more link between nodes ``a`` and ``b`` (see :meth:`from_csv`)."""
         return self._with_links([(f"link({a!r}, {b!r})", a, b, length_km, latency_ms, name, kind)])
+
+    def link_unconnected(self, *, k: int = 1, roles: tuple[str, ...] = ("site", "gateway", "cloud"),
+                         to_roles: tuple[str, ...] = ("pop", "cloud"),
+                         kind: str = "access") -> Terrestrial:
+        """A copy where every node of ``roles`` without a fiber link gets links to its ``k``
+        nearest nodes of ``to_roles`` (by geodesic), the way an office buys a circuit to
+        the nearest PoP and a gateway is backhauled to one.
+
+        Lengths are geodesic × ``stretch``. The links are ``access`` links by default:
+        the circuit that puts a node on the network, which the LEO-only comparison keeps
+        (a gateway's backhaul is part of the satellite path). Names are ``"A--B"``.
+        Nodes already linked are left as they are.
+
+        Raises
+        ------
+        TerrestrialError
+            If a node needs a link and there is no node of ``to_roles`` to link it to.
+        """
+        if int(k) != k or k < 1:
+            raise TerrestrialError(f"k must be a positive integer, got {k!r}")
+        for name, group in (("roles", roles), ("to_roles", to_roles)):
+            bad = [r for r in group if r not in ROLES]
+            if bad:
+                raise TerrestrialError(f"{name}: unknown role {bad[0]!r}; roles are {ROLES}")
+        linked = np.zeros(len(self.nodes), bool)
+        linked[self.link_a] = linked[self.link_b] = True
+        needy = np.nonzero(~linked & np.isin(self.roles, roles))[0]
+        targets = np.nonzero(np.isin(self.roles, to_roles))[0]
+        names, lat, lon = self.nodes.names, self.nodes.lat_deg, self.nodes.lon_deg
+        rows = []
+        for i in needy:
+            others = targets[targets != i]
+            if not others.size:
+                raise TerrestrialError(f"node {str(names[i])!r} has no fiber link and there is no "
+                                       f"{' or '.join(to_roles)} node to link it to")
+            d = geodesic_km(lat[i], lon[i], lat[others], lon[others])
+            for j in others[np.argsort(d, kind="stable")[: int(k)]]:
+                d_km = float(geodesic_km(lat[i], lon[i], lat[j], lon[j]))
+                rows.append((f"link_unconnected({str(names[i])!r})", str(names[i]), str(names[j]),
+                             d_km * self.stretch, None, None, kind))
+        return self._with_links(rows) if rows else self
 
     def _with_links(self, rows) -> Terrestrial:
         index = {str(n): k for k, n in enumerate(self.nodes.names)}

@@ -10,21 +10,20 @@ concatenation and shell inference return new ones.
 from __future__ import annotations
 
 import fnmatch
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
 from ..base.atomic import write_text_atomic
 from ..base.budget import DEFAULT_MEMORY_BUDGET_MB
-from ..base.errors import ElementSetError, ElementSetWarning, SelectionError
+from ..base.errors import ElementSetError, SelectionError
 from ..base.types import ArrayLike, ForeignObject, PathLike
 from ..reference.time import InstantLike, TimeGrid, TimeLike, jd_to_utc, parse_utc
-from .elements import ELEMENT_FIELDS, META_FIELDS
+from .elements import ELEMENT_FIELDS, GENERATED_FIELD, META_FIELDS, dedupe_elements
 from .ephemeris import Ephemeris
 from .omm import read_omm
 from .presets import preset_shells
-from .propagate import DEFAULT_BACKEND, propagate, propagate_chunks
+from .propagate import DEFAULT_BACKEND, ELEMENT_AGE_WARN_DAYS, propagate, propagate_chunks
 from .satrec import PreparedElements
 from .shells import ShellParameters, infer_shell_columns, sgp4_semimajor_axis_km
 from .tle import format_tle, read_tle
@@ -45,7 +44,9 @@ class Constellation:
     ----------
     columns : dict of str to array_like
         One array of shape (n_sats,) per :data:`leolat.tle.ELEMENT_FIELDS`
-        entry, and optionally ``shell``, ``plane``, ``slot``.
+        entry, and optionally ``shell``, ``plane``, ``slot`` and ``generated`` (True for
+        element sets made by :meth:`walker`, whose epoch is only a phase reference; default
+        False: fitted to observations, so propagating far from the epoch warns).
     shells : sequence of ShellInfo, optional
         Description of each shell index used in ``columns["shell"]``.
     source : str, optional
@@ -68,6 +69,8 @@ class Constellation:
             cols[key] = arr
         for key in META_FIELDS:
             cols[key] = np.asarray(columns.get(key, np.full(n or 0, -1)), dtype=np.int32)
+        cols[GENERATED_FIELD] = np.asarray(columns.get(GENERATED_FIELD, np.zeros(n or 0, bool)),
+                                           dtype=bool)
         for arr in cols.values():
             arr.setflags(write=False)
         self._cols = cols
@@ -98,14 +101,14 @@ class Constellation:
             Naming file, line and field of the first malformed element set.
         """
         cols, source = read_tle(path_or_text, checksum=checksum)
-        return cls(_dedupe(cols, duplicates, source), source=source)
+        return cls(dedupe_elements(cols, duplicates, source), source=source)
 
     @classmethod
     def from_omm(cls, path: PathLike, *, format: str | None = None,
                  duplicates: str = "newest") -> Constellation:
         """Load CelesTrak OMM records (CSV, XML or JSON); see :func:`leolat.omm.read_omm`."""
         cols, source = read_omm(path, format=format)
-        return cls(_dedupe(cols, duplicates, source), source=source)
+        return cls(dedupe_elements(cols, duplicates, source), source=source)
 
     @classmethod
     def walker(cls, planes: int, sats_per_plane: int, altitude_km: float, inclination_deg: float,
@@ -142,6 +145,7 @@ class Constellation:
                                bstar_per_earth_radius=bstar_per_earth_radius,
                                first_satnum=first_satnum, name=name)
         cols["shell"] = np.zeros(planes * sats_per_plane, dtype=np.int32)
+        cols[GENERATED_FIELD] = np.ones(planes * sats_per_plane, dtype=bool)
         info = ShellInfo(name=name, altitude_km=float(altitude_km),
                          inclination_deg=float(inclination_deg), planes=int(planes),
                          sats_per_plane=int(sats_per_plane), phasing=int(phasing), kind=kind,
@@ -172,7 +176,7 @@ class Constellation:
         if not parts:
             raise SelectionError("nothing to concatenate")
         cols = {}
-        for key in list(ELEMENT_FIELDS) + list(META_FIELDS):
+        for key in [*ELEMENT_FIELDS, *META_FIELDS, GENERATED_FIELD]:
             arrays = []
             offset = 0
             for p in parts:
@@ -432,7 +436,8 @@ class Constellation:
 
     def propagate(self, times: TimeLike, backend: str = DEFAULT_BACKEND, *, ut1_utc: bool = True,
                   polar_motion: bool = False, positions_only: bool = False,
-                  memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB) -> Ephemeris:
+                  memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
+                  max_element_age_days: float | None = ELEMENT_AGE_WARN_DAYS) -> Ephemeris:
         """Positions and velocities of every satellite at every time.
 
         Parameters
@@ -457,6 +462,10 @@ class Constellation:
         memory_budget_mb : float
             Refuse (:class:`MemoryBudgetError`) to allocate more than this many
             MiB; :meth:`propagate_chunks` iterates within it instead.
+        max_element_age_days : float or None
+            Warn (:class:`ElementAgeWarning`) if element sets fitted to observations (TLE,
+            OMM; not Walker shells) are used further than this from their epochs (default
+            3 days: SGP4's LEO error grows ~1-3 km per day). None: never warn.
 
         Returns
         -------
@@ -466,7 +475,8 @@ class Constellation:
         """
         return propagate(self, times, backend=backend, ut1_utc=ut1_utc,
                          polar_motion=polar_motion, positions_only=positions_only,
-                         memory_budget_mb=memory_budget_mb)
+                         memory_budget_mb=memory_budget_mb,
+                         max_element_age_days=max_element_age_days)
 
     def propagate_chunks(self, times: TimeLike, backend: str = DEFAULT_BACKEND, *,
                          memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
@@ -475,26 +485,3 @@ class Constellation:
         return propagate_chunks(self, times, backend=backend, memory_budget_mb=memory_budget_mb,
                                 max_chunk_times=max_chunk_times, **kwargs)
 
-
-def _dedupe(cols: dict, duplicates: str, source: str) -> dict:
-    if duplicates not in ("newest", "keep", "error"):
-        raise ValueError(f"duplicates must be 'newest', 'keep' or 'error', got {duplicates!r}")
-    satnum = cols["satnum"]
-    uniq, counts = np.unique(satnum, return_counts=True)
-    if duplicates == "keep" or counts.max() == 1:
-        return cols
-    dup = uniq[counts > 1]
-    if duplicates == "error":
-        raise ElementSetError(f"{dup.size} catalog numbers appear more than once "
-                              f"(first: {dup[0]}); pass duplicates='newest' or 'keep'",
-                              source=source, field="satnum")
-    # Newest epoch per catalog number; among equal epochs the later record wins.
-    epoch = cols["epoch_jd"] + cols["epoch_fr"]
-    order = np.lexsort((np.arange(satnum.size), epoch, satnum))
-    last = np.ones(order.size, dtype=bool)
-    last[:-1] = satnum[order][1:] != satnum[order][:-1]
-    keep = np.sort(order[last])
-    warnings.warn(f"{source}: {dup.size} catalog numbers had several element sets; kept the newest "
-                  f"epoch of each and dropped {satnum.size - keep.size} "
-                  f"(pass duplicates='keep' to keep them all)", ElementSetWarning, stacklevel=3)
-    return {k: v[keep] for k, v in cols.items()}

@@ -20,6 +20,7 @@ mistaken for a satellite.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
@@ -30,19 +31,29 @@ from .._kernels import sgp4 as _ksgp4
 from .._kernels import sgp4_approx as _kapprox
 from ..base import progress as _progress
 from ..base.budget import DEFAULT_MEMORY_BUDGET_MB, MIB, budget_bytes, check_budget
-from ..base.errors import LeolatError, MemoryBudgetError
+from ..base.errors import ElementAgeWarning, LeolatError, MemoryBudgetError
 from ..reference.eop import earth_orientation
-from ..reference.time import TimeGrid, TimeLike, as_timegrid
+from ..reference.time import TimeGrid, TimeLike, as_timegrid, jd_to_utc
 from .ephemeris import Ephemeris
 
 if TYPE_CHECKING:
     from .constellation import Constellation
 
-__all__ = ["BACKENDS", "DEFAULT_BACKEND", "bytes_per_sat_time", "check_backend", "propagate",
-           "propagate_chunks", "positions_chunks", "positions_at"]
+__all__ = ["BACKENDS", "DEFAULT_BACKEND", "ELEMENT_AGE_WARN_DAYS", "bytes_per_sat_time",
+           "check_backend", "check_element_age", "propagate", "propagate_chunks",
+           "positions_chunks", "positions_at"]
 
 BACKENDS = ("numba", "numba-approx", "sgp4")
 DEFAULT_BACKEND = "numba"
+
+# Propagating an observed element set further than this from its epoch warns.  A TLE fits
+# observations to ~1 km at epoch and its LEO error then grows by ~1-3 km per day, mostly
+# along-track from unmodelled drag (Vallado, Crawford, Hujsak & Kelso, "Revisiting Spacetrack
+# Report #3", AIAA 2006-6753, §I; Space-Track refreshes LEO sets at least daily).  After
+# three days a satellite can be ~10 km (1.3 s of its orbit) from where SGP4 puts it; after
+# weeks the positions say nothing about the real satellite.  Starlink satellites also
+# manoeuvre, which no element set predicts.
+ELEMENT_AGE_WARN_DAYS = 3.0
 
 # Bytes held per satellite·time: r and v in TEME and ITRF (4 × 3 float64), the
 # error code (uint8), and the backend's satellite-major r, v scratch (2 × 3 float64).
@@ -74,6 +85,39 @@ def _check_budget(n_sats: int, n_times: int, memory_budget_mb: float, positions_
                  "(ITRF r + scratch)" if positions_only else "(TEME and ITRF r, v + scratch)")
 
 
+def check_element_age(constellation: Constellation, times: TimeGrid, *,
+                      max_age_days: float | None = ELEMENT_AGE_WARN_DAYS,
+                      stacklevel: int = 3) -> None:
+    """Warn (:class:`ElementAgeWarning`) if observed element sets are used more than
+    ``max_age_days`` from their epochs anywhere in ``times`` (None: never warn).
+
+    Generated element sets (Walker shells, presets) are exact by construction and never warn.
+    """
+    if max_age_days is None or not len(constellation) or not len(times):
+        return
+    observed = ~constellation.generated
+    if not observed.any():
+        return
+    epoch_day = (constellation.epoch_jd + constellation.epoch_fr)[observed]
+    first = float(times.jd[0] + times.fr[0])
+    last = float(times.jd[-1] + times.fr[-1])
+    # A TimeGrid is strictly increasing: the instant farthest from an epoch is an end.
+    age_days = np.maximum(np.abs(first - epoch_day), np.abs(last - epoch_day))
+    far = age_days > max_age_days
+    if not far.any():
+        return
+    i = int(np.argmax(epoch_day))
+    newest = jd_to_utc(constellation.epoch_jd[observed][i:i + 1],
+                       constellation.epoch_fr[observed][i:i + 1])
+    warnings.warn(
+        f"{int(far.sum()):,} of {len(constellation):,} element sets are used up to "
+        f"{float(age_days.max()):,.1f} days from their epochs (more than {max_age_days:g}; "
+        f"newest epoch {np.datetime_as_string(newest[0], unit='s')}Z): SGP4 errors grow "
+        f"by ~1-3 km per day in LEO, so these positions may be far from the real satellites. "
+        f"Use element sets from near the window, or start the window near their epochs.",
+        ElementAgeWarning, stacklevel=stacklevel)
+
+
 def _cpp_into(sat_array, columns: np.ndarray, when: _kf.Instants, out: _kf.States) -> None:
     """python-sgp4's C++ for some satellites, rotated and written at ``columns`` of ``out``."""
     e_st, r_st, v_st = sat_array.sgp4(when.jd, when.fr)
@@ -91,7 +135,8 @@ def _cpp_into(sat_array, columns: np.ndarray, when: _kf.Instants, out: _kf.State
 
 def propagate(constellation: Constellation, times: TimeLike, *, backend: str = DEFAULT_BACKEND, ut1_utc: bool = True,
               polar_motion: bool = False, positions_only: bool = False,
-              memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB) -> Ephemeris:
+              memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
+              max_element_age_days: float | None = ELEMENT_AGE_WARN_DAYS) -> Ephemeris:
     """Propagate every satellite of a constellation over a time grid.
 
     See :meth:`leolat.Constellation.propagate` for the parameters.
@@ -100,6 +145,7 @@ def propagate(constellation: Constellation, times: TimeLike, *, backend: str = D
     check_backend(backend)
     n_sats, n_times = len(constellation), len(times)
     _check_budget(n_sats, n_times, memory_budget_mb, positions_only)
+    check_element_age(constellation, times, max_age_days=max_element_age_days, stacklevel=4)
     dut1, xp, yp = earth_orientation(times.jd, times.fr, ut1_utc=ut1_utc,
                                      polar_motion=polar_motion)
     prepared = constellation.prepared
@@ -142,7 +188,9 @@ def propagate_chunks(constellation: Constellation, times: TimeLike, *,
                      backend: str = DEFAULT_BACKEND, ut1_utc: bool = True,
                      polar_motion: bool = False, positions_only: bool = False,
                      memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
-                     max_chunk_times: int | None = None) -> Iterator[Ephemeris]:
+                     max_chunk_times: int | None = None,
+                     max_element_age_days: float | None = ELEMENT_AGE_WARN_DAYS
+                     ) -> Iterator[Ephemeris]:
     """Yield Ephemeris chunks over consecutive slices of ``times``, each within the budget.
 
     Parameters
@@ -156,6 +204,8 @@ def propagate_chunks(constellation: Constellation, times: TimeLike, *,
     max_chunk_times : int, optional
         Cap on the instants per chunk (smaller chunks, e.g. for progress). Chunking
         never changes results: each step is computed on its own.
+    max_element_age_days : float or None
+        Warn once, for the whole grid, as :func:`check_element_age` does.
 
     Raises
     ------
@@ -173,11 +223,12 @@ def propagate_chunks(constellation: Constellation, times: TimeLike, *,
             f"select fewer satellites")
     if max_chunk_times is not None:
         chunk = max(1, min(chunk, int(max_chunk_times)))
+    check_element_age(constellation, times, max_age_days=max_element_age_days, stacklevel=3)
     with _progress.bar(len(times), f"{len(constellation):,} satellites") as bar:
         for sub in times.chunks(chunk):
             yield propagate(constellation, sub, backend=backend, ut1_utc=ut1_utc,
                             polar_motion=polar_motion, positions_only=positions_only,
-                            memory_budget_mb=memory_budget_mb)
+                            memory_budget_mb=memory_budget_mb, max_element_age_days=None)
             bar.update(len(sub))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
     from ..orbits.constellation import Constellation
 
-__all__ = ["write_result", "read_result", "provenance", "check_result_path", "is_result_store", "FORMATS"]
+__all__ = ["write_result", "write_result_chunks", "read_result", "provenance", "check_result_path",
+           "is_result_store", "FORMATS"]
 
 # Suffix -> kind. NetCDF and Zarr hold Datasets; Parquet and CSV hold tables (a
 # Dataset is flattened to one row per (time, pair) or per target).
@@ -143,6 +144,71 @@ def _write_zarr(ds: xr.Dataset, out: Path) -> None:
         target = out / key
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(keys[key].to_bytes())
+
+
+def write_result_chunks(chunks: Iterable[xr.Dataset], path: PathLike, *, dim: str = "time",
+                        command: str | Sequence[str] | None = None,
+                        constellation: Constellation | None = None) -> Path:
+    """Write consecutive Datasets along ``dim`` to one Zarr store, one chunk in memory at a time.
+
+    What :func:`write_result` does for a Dataset too big to gather: each chunk is encoded
+    in memory, its data written to the store's temporary folder and dropped, and the
+    store renamed into place once every chunk is in (whole or not at all). Variables
+    without ``dim`` are taken from the first chunk. Every chunk but the last must have
+    the first one's length along ``dim``, so that each is whole Zarr chunks.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    ResultFormatError
+        For a path that is not ``.zarr``, no chunks, or chunks of unequal length.
+    """
+    import zarr
+
+    path = Path(path)
+    if _kind(path) != "zarr":
+        raise ResultFormatError(f"{path}: chunks stream into a .zarr store only; gather them "
+                                f"and use write_result for {path.suffix}")
+    check_result_path(path)
+    meta = provenance(command=command, constellation=constellation)
+    keys: dict = {}
+    store = zarr.storage.MemoryStore(store_dict=keys)
+    first_len: int | None = None
+    short = False
+    with atomic_path(path) as out:
+        out.mkdir()
+        for k, ds in enumerate(chunks):
+            n = int(ds.sizes[dim])
+            if short or (first_len is not None and n > first_len):
+                raise ResultFormatError(f"{path}: chunk {k} has {n} steps along {dim!r}; every "
+                                        f"chunk but the last must have the first's {first_len}")
+            ds = ds.copy()
+            # Every append rewrites the root attributes: give each chunk the whole set.
+            ds.attrs = {**meta, **ds.attrs, **{f: meta[f] for f in _WRITE_FACTS if f in meta}}
+            if first_len is None:
+                first_len = n
+                encoding = {v: {"chunks": (n, *ds[v].shape[1:])} for v in ds.data_vars
+                            if ds[v].dims[:1] == (dim,)}
+                ds.to_zarr(store, mode="w", zarr_format=2, consolidated=True, encoding=encoding)
+            else:
+                short = n < first_len
+                ds = ds.drop_vars([v for v in ds.variables if dim not in ds[v].dims])
+                ds.to_zarr(store, append_dim=dim, zarr_format=2, consolidated=True)
+            # Written in sequence by plain file I/O (see _write_zarr); data chunks then leave
+            # memory, metadata stays for the next append (which never reads a data chunk: each
+            # append starts on a chunk boundary).
+            for key in sorted(keys):
+                target = out / key
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(keys[key].to_bytes())
+                if not key.rsplit("/", 1)[-1].startswith("."):
+                    del keys[key]
+        if first_len is None:
+            raise ResultFormatError(f"{path}: no chunks to write")
+    return path
 
 
 def is_result_store(path: Path) -> bool:
