@@ -19,6 +19,7 @@ from ..base import progress
 from ..base.budget import DEFAULT_MEMORY_BUDGET_MB
 from ..base.errors import LeolatError, LeolatWarning
 from ..base.version import __version__
+from ..network.links import ISL_TOPOLOGIES
 from ..orbits.propagate import BACKENDS, DEFAULT_BACKEND
 from .commands import (
     COMMANDS,
@@ -51,8 +52,12 @@ examples:
 
 # ----------------------------------------------------------------- parser
 def _common(constellation=DEFAULT_CONSTELLATION, sites=True, output=True, min_elevation=25.0,
-            duration=None, step=None):
+            duration=None, step=None, isl=False):
     p = argparse.ArgumentParser(add_help=False)
+    if isl:
+        p.add_argument("--isl", default="plus_grid", choices=ISL_TOPOLOGIES,
+                       help="laser topology: plus_grid (default; shells are inferred from a "
+                            "TLE/OMM file), nearest, or none")
     if constellation:
         p.add_argument("--constellation", default=constellation,
                        help=f"preset name or TLE/OMM file (default {constellation})")
@@ -85,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leolat", description="LEO constellation geometry and latency. Without a command: "
         "the main job, a latency and coverage study of Starlink shell 1 over ten cities.",
-        epilog=_EXAMPLES, formatter_class=fmt, parents=[_common(step=30.0)])
+        epilog=_EXAMPLES, formatter_class=fmt, parents=[_common(step=30.0, isl=True)])
     parser.add_argument("--version", action="version", version=f"leolat {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -107,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
             "  leolat passes --sites \"Oslo, NO\" --constellation iss.tle --out passes.csv\n")
     p.add_argument("--show", type=int, default=20, help="rows to print (default 20)")
     p = add("latency", COMMANDS["latency"], "RTT time series between sites over the constellation",
-            [_common()],
+            [_common(isl=True)],
             "  leolat latency --sites \"London;New York City\" --plot rtt.png\n"
             "  leolat latency --pairs \"London, GB->Tokyo, JP\" --out rtt.nc\n")
     p.add_argument("--pairs", help="'all' or 'A->B;C->D' (default: all pairs; the default sites "
@@ -124,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=1, help="covered = at least k satellites (default 1)")
     p = add("failover", COMMANDS["failover"], "fiber vs LEO vs GEO and a failure scenario (default: the "
             "shipped Lagos/Nairobi/Johannesburg -> Frankfurt example)",
-            [_common(DEFAULT_FAILOVER_CONSTELLATION, sites=False, step=30.0)],
+            [_common(DEFAULT_FAILOVER_CONSTELLATION, sites=False, step=30.0, isl=True)],
             "  leolat failover --cut WACS --cut MainOne\n"
             "  leolat failover --offices \"Accra;Nairobi\" --cloud aws:eu-west-1 --pair Accra "
             "--plot accra.png\n"

@@ -17,7 +17,7 @@ from ..network.pairs import parse_pairs
 from ..orbits.constellation import Constellation
 from ..orbits.presets import presets
 from ..reference.time import TimeGrid
-from .specs import DEFAULT_SITES, is_element_file, load_constellation, load_sites
+from .specs import DEFAULT_SITES, is_element_file, load_constellation, load_sites, shells_for_isl
 
 __all__ = ["DEFAULT_CONSTELLATION", "DEFAULT_FAILOVER_CONSTELLATION", "DEFAULT_DURATION_S",
            "DEFAULT_STEP_S", "DEFAULT_PAIRS", "COMMANDS", "source_and_window"]
@@ -44,8 +44,14 @@ def source_and_window(args) -> tuple[Constellation, TimeGrid]:
     epoch, so its shells are the nominal Walker pattern at the start.  Sets
     ``args.start_reason`` for the header.
     """
+    args.inferred_shells = ""
     if is_element_file(args.constellation):
         constellation = load_constellation(args.constellation)
+        isl = getattr(args, "isl", None)
+        if isl is not None:  # a routing command: +Grid on a catalogue needs its shells
+            constellation, inferred = shells_for_isl(constellation, isl)
+            if inferred:
+                args.inferred_shells = constellation.shell_table()
         if args.start is not None:
             start, args.start_reason = args.start, "--start"
         else:
@@ -65,9 +71,13 @@ def source_and_window(args) -> tuple[Constellation, TimeGrid]:
 
 
 def _window(times: TimeGrid, args) -> str:
-    """The header line naming the window and why it starts where it does."""
-    return (f"window {_iso(times.start)} .. {_iso(times.window_end)} every {args.step:g} s "
+    """The header line naming the window and why it starts where it does (and the shells
+    inferred from a catalogue for +Grid ISLs, when they were)."""
+    line = (f"window {_iso(times.start)} .. {_iso(times.window_end)} every {args.step:g} s "
             f"(start: {args.start_reason})")
+    if getattr(args, "inferred_shells", ""):
+        line += "\nshells inferred from the file for +Grid ISLs:\n" + args.inferred_shells
+    return line
 
 
 # Bytes per satellite·time of `leolat propagate --out`'s Dataset: ITRF position and geodetic
@@ -113,7 +123,7 @@ def _cmd_main(args) -> int:
     t0 = time.perf_counter()
     constellation, times = source_and_window(args)
     sites = load_sites(args.sites)
-    policy = LinkPolicy(min_elevation_deg=args.min_elevation)
+    policy = LinkPolicy(min_elevation_deg=args.min_elevation, isl=args.isl)
     net = Network(constellation, sites, policy, backend=args.backend)
     pairs = DEFAULT_PAIRS if args.sites == DEFAULT_SITES else "all"
     ds = net.latency(times, pairs, memory_budget_mb=args.memory_budget_mb)
@@ -123,8 +133,10 @@ def _cmd_main(args) -> int:
     t1 = time.perf_counter()
     print(f"leolat {__version__}: {constellation!r}, {len(sites)} sites")
     print(_window(times, args))
-    print(f"GSLs at >= {args.min_elevation:g}° elevation, +Grid ISLs up to "
-          f"{policy.max_isl_range_km:,.0f} km\n")
+    isl = {"plus_grid": "+Grid", "nearest": "nearest-neighbour", "none": "no"}[policy.isl]
+    print(f"GSLs at >= {args.min_elevation:g}° elevation, {isl} ISLs up to "
+          f"{policy.max_isl_range_km:,.0f} km, {policy.lasers_per_satellite} lasers per "
+          f"satellite\n")
     print("Round-trip time over LEO (ms), with the vacuum bound and a fiber estimate:")
     lat = summary[["rtt_min_ms", "rtt_median_ms", "rtt_p95_ms", "rtt_max_ms", "vacuum_rtt_ms",
                    "fiber_rtt_ms"]].copy()
@@ -244,7 +256,7 @@ def _cmd_latency(args) -> int:
     constellation, times = source_and_window(args)
     sites = load_sites(args.sites)
     policy = LinkPolicy(min_elevation_deg=args.min_elevation, max_isl_range_km=args.max_isl_range,
-                        isl="none" if args.no_isl else "plus_grid",
+                        isl="none" if args.no_isl else args.isl,
                         ground_relay=args.ground_relay)
     net = Network(constellation, sites, policy, backend=args.backend)
     pairs = parse_pairs(args.pairs or "all", what="--pairs")
@@ -362,8 +374,8 @@ def _cmd_failover(args) -> int:
                                unknown_nodes="drop")
     n_file = wan.n_links
     wan = wan.link_unconnected()
-    net = Network(constellation, wan, LinkPolicy(min_elevation_deg=args.min_elevation),
-                  backend=args.backend)
+    net = Network(constellation, wan, LinkPolicy(min_elevation_deg=args.min_elevation,
+                                                 isl=args.isl), backend=args.backend)
     pairs = [(o, args.cloud) for o in offices.names]
     failure = Scenario(args.name)
     for spec in args.cut or []:
@@ -435,7 +447,9 @@ def _cmd_presets(args) -> int:
 
 
 def _cmd_shells(args) -> int:
-    constellation = load_constellation(args.constellation).infer_shells()
+    constellation = load_constellation(args.constellation)
+    if not constellation.has_planes:  # a catalogue; a preset's shells are known
+        constellation = constellation.infer_shells()
     print(repr(constellation))
     print(constellation.shell_table())
     return 0

@@ -11,7 +11,7 @@ from ..ground.sites import Sites
 from ..orbits.constellation import Constellation
 from ..reference.time import InstantLike
 
-__all__ = ["load_constellation", "load_sites", "is_element_file", "DEFAULT_SITES",
+__all__ = ["load_constellation", "load_sites", "is_element_file", "shells_for_isl", "DEFAULT_SITES",
            "ELEMENT_FILE_SUFFIXES"]
 
 DEFAULT_SITES = "default"
@@ -42,6 +42,14 @@ def load_constellation(spec: str, *, epoch: InstantLike | None = None) -> Conste
     if epoch is None:
         return Constellation.preset(spec)
     return Constellation.preset(spec, epoch=epoch)
+
+
+def shells_for_isl(constellation: Constellation, isl: str) -> tuple[Constellation, bool]:
+    """The constellation with shells, planes and slots inferred when +Grid ISLs need them
+    and it has none (a catalogue file); and whether they were inferred."""
+    if isl == "plus_grid" and not (constellation.plane >= 0).any():
+        return constellation.infer_shells(), True
+    return constellation, False
 
 
 def load_sites(spec: str) -> Sites:

@@ -25,7 +25,7 @@ from ..base.types import PathLike
 from ..base.validate import check_count
 from ..network.links import LinkPolicy
 from ..reference.time import TimeGrid
-from .specs import load_constellation, load_sites
+from .specs import load_constellation, load_sites, shells_for_isl
 from .study_file import FORMATS, METRICS, Chunk, Study, load_study, resolve_spec
 from .study_store import chunk_state, read_chunk, read_manifest, study_lock, write_chunk, write_manifest
 
@@ -48,7 +48,9 @@ def compute_chunk(chunk: Chunk, base: Path) -> pd.DataFrame:
         from ..network.pairs import parse_pairs
         from ..network.routing import Network
 
-        net = Network(constellation, sites, LinkPolicy(**chunk.policy_args), backend=chunk.backend)
+        policy = LinkPolicy(**chunk.policy_args)
+        constellation, _ = shells_for_isl(constellation, policy.isl)  # +Grid on a catalogue
+        net = Network(constellation, sites, policy, backend=chunk.backend)
         # Not Network.latency: a slice where no pair connects is a table of NaNs, not an error.
         ds = net.latency_dataset(net.route(times, parse_pairs(chunk.pairs)))
         table = ds[["rtt_ms", "hops", "isl_hops", "first_sat", "last_sat"]].to_dataframe().reset_index()

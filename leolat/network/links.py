@@ -11,7 +11,7 @@ from ..base.validate import check_count, check_elevation_deg, check_number
 
 __all__ = ["LinkPolicy", "ISL_TOPOLOGIES", "GSL_RANKS"]
 
-ISL_TOPOLOGIES = ("plus_grid", "none")
+ISL_TOPOLOGIES = ("plus_grid", "nearest", "none")
 GSL_RANKS = ("elevation", "range")
 
 @dataclass(frozen=True)
@@ -32,11 +32,23 @@ class LinkPolicy:
         best links first, together with ``gsl_per_station``.
     gsl_rank : {"elevation", "range"}
         What "best" means for the limits above.
-    isl : {"plus_grid", "none"}
-        Inter-satellite links: +Grid links satellite (plane i, slot j) to (i, j+1)
-        and (i+1, j+isl_shift), within each shell.
+    isl : {"plus_grid", "nearest", "none"}
+        Inter-satellite links (see :mod:`leolat.network.topology`). ``"plus_grid"``: each
+        satellite of a shell links to its two neighbours in its plane and to the
+        satellite at the pattern's phase in each adjacent plane; satellites in no shell
+        link to their nearest neighbours. ``"nearest"``: every satellite links to its
+        nearest neighbours within range and line of sight.
     isl_shift : int
         Slot offset of the cross-plane link.
+    lasers_per_satellite : int
+        Laser terminals per satellite: no satellite ever has more ISLs (4: Starlink's
+        V1.5 and V2 mini satellites carry three to four; +Grid needs four).
+    inter_shell : bool
+        Also link each shell satellite with a laser to spare to the nearest satellite of
+        another shell within range.
+    topology_epoch_s : float
+        Nearest-neighbour links are chosen at the start of each epoch of this length and
+        held through it (so they do not flap from step to step); +Grid links are static.
     max_isl_range_km : float
         ISLs longer than this do not exist at that instant.
     grazing_altitude_km : float
@@ -56,6 +68,9 @@ class LinkPolicy:
     gsl_rank: str = "elevation"
     isl: str = "plus_grid"
     isl_shift: int = 0
+    lasers_per_satellite: int = 4
+    inter_shell: bool = False
+    topology_epoch_s: float = 600.0
     max_isl_range_km: float = 5000.0
     grazing_altitude_km: float = 80.0
     isl_latitude_cutoff_deg: float = 90.0
@@ -78,14 +93,18 @@ class LinkPolicy:
             check_count(getattr(self, name), f"{name} (0 = unlimited)", error=PolicyError)
         # A fractional shift would match no slot and silently drop every cross-plane link.
         check_count(self.isl_shift, "isl_shift", error=PolicyError, minimum=-(2 ** 31))
+        check_count(self.lasers_per_satellite, "lasers_per_satellite", error=PolicyError)
+        check_number(self.topology_epoch_s, "topology_epoch_s", error=PolicyError, low=0.0,
+                     low_inclusive=False)
         check_number(self.max_isl_range_km, "max_isl_range_km", error=PolicyError, low=0.0,
                      low_inclusive=False)
         check_number(self.isl_latitude_cutoff_deg, "isl_latitude_cutoff_deg", error=PolicyError,
                      low=0.0, low_inclusive=False, high=90.0)
         check_number(self.grazing_altitude_km, "grazing_altitude_km", error=PolicyError, low=0.0)
         check_number(self.processing_delay_ms, "processing_delay_ms", error=PolicyError, low=0.0)
-        if not isinstance(self.ground_relay, (bool, np.bool_)):
-            raise PolicyError(f"ground_relay must be True or False, got {self.ground_relay!r}")
+        for name in ("ground_relay", "inter_shell"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise PolicyError(f"{name} must be True or False, got {getattr(self, name)!r}")
 
     def as_attrs(self) -> dict[str, object]:
         """The policy as flat netCDF-safe attributes (None becomes 'none')."""

@@ -22,6 +22,7 @@ from .._kernels import route as _kr
 from ..base.budget import DEFAULT_MEMORY_BUDGET_MB, check_budget
 from ..base.constants import FIBER_REFRACTIVE_INDEX, FIBER_ROUTE_STRETCH, SPEED_OF_LIGHT_KM_S, WGS84_A_KM
 from ..base.errors import LeolatError, PolicyError
+from ..base.types import ArrayLike
 from ..ground.fiber import geodesic_km
 from ..ground.site_frames import site_frames
 from ..ground.sites import Sites
@@ -33,7 +34,7 @@ from .pairs import PairSpec, pair_labels, resolve_pairs
 from .routes import Routes, RoutingVariant, no_outages
 from .snapshot import EDGE_KIND_NAMES, Snapshot
 from .summary import register_accessor
-from .topology import isl_topology
+from .topology import check_grid_possible, grid_links, nearest_links, needs_nearest, service_mask
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -63,6 +64,10 @@ class Network:
         Propagation backend (``"numba"``, ``"numba-approx"``, ``"sgp4"``).
     ut1_utc : bool
         Earth orientation in TEME -> ITRF (Hypatia uses UT1 = UTC: pass False to match it).
+    service : array_like of bool, shape (n_sats,), optional
+        Satellites that carry traffic (default: all but Starlink's direct-to-cell
+        satellites, ``[DTC]`` in the name, which serve phones, not terminals or gateways).
+        The others take no part in any path.
 
     Attributes
     ----------
@@ -72,12 +77,15 @@ class Network:
     gsl_capable, relay : numpy.ndarray of bool, shape (n_ground,)
         Which ground nodes may have GSLs, and which may forward traffic.
     isl_a, isl_b, isl_cross : numpy.ndarray
-        The static ISL list (see :func:`leolat.network.topology.isl_topology`).
+        The static ISL list: +Grid within shells (see :mod:`leolat.network.topology`).
+        Nearest-neighbour links, where the policy has them, are chosen per topology
+        epoch: :meth:`isl_links_at` gives the whole list at an instant.
+    service : numpy.ndarray of bool, shape (n_sats,)
     """
 
     def __init__(self, constellation: Constellation, sites: Sites | Terrestrial,
                  policy: LinkPolicy = LinkPolicy(), *, backend: str = DEFAULT_BACKEND,
-                 ut1_utc: bool = True):
+                 ut1_utc: bool = True, service: ArrayLike | None = None):
         if not isinstance(policy, LinkPolicy):
             raise LeolatError(f"policy must be a leolat.LinkPolicy, got {type(policy).__name__}")
         check_backend(backend)
@@ -109,17 +117,63 @@ class Network:
         self.policy = policy
         self.backend = backend
         self.ut1_utc = ut1_utc
-        self.isl_a, self.isl_b, self.isl_cross = isl_topology(constellation, policy)
+        if service is None:
+            self.service = service_mask(constellation)
+        else:
+            self.service = np.asarray(service)
+            if self.service.dtype != bool or self.service.shape != (len(constellation),):
+                raise LeolatError(f"service must be {len(constellation):,} booleans (one per "
+                                  f"satellite), got {self.service.dtype} of shape "
+                                  f"{self.service.shape}")
+        self.service.setflags(write=False)
+        check_grid_possible(constellation, policy, self.service)
+        self.isl_a, self.isl_b, self.isl_cross, self._degree = grid_links(constellation, policy,
+                                                                           self.service)
+        self._nearest = needs_nearest(constellation, policy, self.service)
         self._frames = site_frames(ground)
         p = policy
-        self._isl = _kg.IslLinks(self.isl_a.astype(np.int64), self.isl_b.astype(np.int64),
-                                 self.isl_cross, float(p.max_isl_range_km),
-                                 WGS84_A_KM + float(p.grazing_altitude_km),
-                                 float(p.isl_latitude_cutoff_deg))
+        self._isl = self._isl_links(self.isl_a, self.isl_b, self.isl_cross)
         self._gsl = _kg.GslRule(-90.0 if p.min_elevation_deg is None else float(p.min_elevation_deg),
                                 np.inf if p.max_gsl_range_km is None else float(p.max_gsl_range_km),
                                 p.gsl_rank == "range", int(p.gsl_per_station),
                                 int(p.gsl_per_satellite))
+
+    def _isl_links(self, a, b, cross) -> _kg.IslLinks:
+        p = self.policy
+        return _kg.IslLinks(np.asarray(a, np.int64), np.asarray(b, np.int64),
+                            np.asarray(cross, bool), float(p.max_isl_range_km),
+                            WGS84_A_KM + float(p.grazing_altitude_km),
+                            float(p.isl_latitude_cutoff_deg))
+
+    def _isl_at(self, r_km: np.ndarray) -> _kg.IslLinks:
+        """The ISLs with the nearest-neighbour links chosen at positions ``r_km``."""
+        a, b, cross = self.isl_links_at_positions(r_km)
+        return self._isl_links(a, b, cross)
+
+    def isl_links_at_positions(self, r_km: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every ISL (static +Grid, then nearest-neighbour links chosen at positions
+        ``r_km`` of shape (n_sats, 3)): satellite indices ``a``, ``b`` and ``cross``."""
+        if not self._nearest:
+            return self.isl_a, self.isl_b, self.isl_cross
+        r = np.where(self.service[:, None], r_km, np.nan)
+        existing = set(zip(np.minimum(self.isl_a, self.isl_b).tolist(),
+                           np.maximum(self.isl_a, self.isl_b).tolist()))
+        na, nb = nearest_links(r, self.constellation, self.policy, self.service, self._degree,
+                               existing)
+        return (np.concatenate([self.isl_a, na]), np.concatenate([self.isl_b, nb]),
+                np.concatenate([self.isl_cross, np.ones(na.size, bool)]))
+
+    def isl_links_at(self, t: TimeLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every ISL the topology has at one instant (``a``, ``b``, ``cross``), nearest-neighbour
+        links chosen there; whether each is usable (range, line of sight) is per step."""
+        times = as_timegrid(t)
+        if len(times) != 1:
+            raise LeolatError(f"isl_links_at() takes one instant, got {len(times)}")
+        if not self._nearest:
+            return self.isl_a, self.isl_b, self.isl_cross
+        eph = self.constellation.propagate(times, backend=self.backend, ut1_utc=self.ut1_utc,
+                                           positions_only=True)
+        return self.isl_links_at_positions(eph.r_itrf_km[0])
 
     @property
     def ground_stations(self) -> Sites:
@@ -141,8 +195,10 @@ class Network:
         eph = self.constellation.propagate(times, backend=self.backend, ut1_utc=self.ut1_utc,
                                            positions_only=True)
         r = np.ascontiguousarray(eph.r_itrf_km[0])
+        isl = self._isl_at(r) if self._nearest else self._isl
+        r[~self.service] = np.nan  # out of service: in no link
         n_sats, n_gs = r.shape[0], self._frames.shape[0]
-        max_edges = self._isl.a.size + n_gs * n_sats + self._fiber.a.size
+        max_edges = isl.a.size + n_gs * n_sats + self._fiber.a.size
         ea = np.empty(max_edges, np.int64)
         eb = np.empty(max_edges, np.int64)
         elen = np.empty(max_edges)
@@ -150,7 +206,7 @@ class Network:
         sg, ss = np.empty(n_gs * n_sats, np.int64), np.empty(n_gs * n_sats, np.int64)
         sl, sm = np.empty(n_gs * n_sats), np.empty(n_gs * n_sats)
         keep = np.empty(n_gs * n_sats, np.bool_)
-        m = _kg.snapshot_edges(r, self._isl, self._gsl, self._frames, self.gsl_capable,
+        m = _kg.snapshot_edges(r, isl, self._gsl, self._frames, self.gsl_capable,
                                self._fiber, np.ones(self._fiber.a.size, bool), ea, eb, elen,
                                ekind, sg, ss, sl, sm, keep)
         n_nodes = n_sats + n_gs
@@ -208,8 +264,6 @@ class Network:
     def _route(self, times: TimeGrid, src: np.ndarray, dst: np.ndarray,
                variants: Mapping[str, RoutingVariant], memory_budget_mb: float
                ) -> dict[str, Routes]:
-        import numba
-
         sources, slot = np.unique(src, return_inverse=True)
         order = np.argsort(slot, kind="stable").astype(np.int64)
         pairs_ptr = np.concatenate([[0], np.cumsum(np.bincount(slot, minlength=sources.size))])
@@ -233,32 +287,59 @@ class Network:
                 memory_budget_mb=memory_budget_mb))
         else:
             chunks = iter([None])  # fiber alone: no positions, one chunk
+        # Nearest-neighbour links are chosen at the first step of each topology epoch.
+        epoch_of = (np.floor(times.offsets_s / float(self.policy.topology_epoch_s)).astype(np.int64)
+                    if self._nearest else np.zeros(n_t, np.int64))
+        out_of_service = ~self.service
+        current_epoch, current_isl = -1, self._isl
         start = 0
         for r in chunks:
             n_c = n_t if r is None else r.shape[0]
-            sl = slice(start, start + n_c)
-            # A few blocks per thread balance the load; each block allocates once.
-            n_blocks = max(1, min(n_c, 4 * numba.get_num_threads()))
-            for name, v in variants.items():
-                isl, ground, outages = args[name]
-                pos: np.ndarray
-                if not v.gsl or r is None:  # r is None only when no variant has GSLs
-                    pos = np.empty((n_c, 0, 3))
-                elif v.failed_satellites:
-                    pos = r.copy()  # other variants keep the intact positions
-                    for f in v.failed_satellites:
-                        lo, hi = max(f.t0 - start, 0), min(f.t1 - start, n_c)
-                        if lo < hi:
-                            pos[lo:hi, f.satellites] = np.nan
-                else:
-                    pos = r
-                out = _kg.RouteOut(*(a[sl] for a in outs[name]))
-                _kr.route_steps(pos, start, n_blocks, isl, self._gsl, ground, self._fiber,
-                                outages, plan, out)
+            if r is not None and self._nearest:
+                e = epoch_of[start:start + n_c]
+                cuts = np.concatenate([[0], np.nonzero(np.diff(e))[0] + 1, [n_c]])
+            else:
+                cuts = np.array([0, n_c])
+            for lo, hi in zip(cuts[:-1].tolist(), cuts[1:].tolist()):
+                g0 = start + lo
+                if r is not None and self._nearest and epoch_of[g0] != current_epoch:
+                    current_epoch, current_isl = int(epoch_of[g0]), self._isl_at(r[lo])
+                rr = None if r is None else r[lo:hi]
+                if rr is not None and out_of_service.any():
+                    rr = rr.copy()
+                    rr[:, out_of_service] = np.nan  # out of service: in no link
+                self._route_run(rr, g0, hi - lo, variants, args, outs, plan, current_isl)
             start += n_c
         delay = float(self.policy.processing_delay_ms)
         return {name: Routes(times, src, dst, *outs[name], processing_delay_ms=delay)
                 for name in variants}
+
+    def _route_run(self, r, g0: int, n_c: int, variants, args, outs, plan, epoch_isl) -> None:
+        """Route steps ``g0 .. g0 + n_c`` (positions ``r``, or None for fiber alone) for every
+        variant, with the ISLs of their topology epoch."""
+        import numba
+
+        # A few blocks per thread balance the load; each block allocates once.
+        n_blocks = max(1, min(n_c, 4 * numba.get_num_threads()))
+        sl = slice(g0, g0 + n_c)
+        for name, v in variants.items():
+            isl, ground, outages = args[name]
+            if v.gsl and self._nearest:
+                isl = epoch_isl
+            pos: np.ndarray
+            if not v.gsl or r is None:  # r is None only when no variant has GSLs
+                pos = np.empty((n_c, 0, 3))
+            elif v.failed_satellites:
+                pos = r.copy()  # other variants keep the intact positions
+                for f in v.failed_satellites:
+                    lo, hi = max(f.t0 - g0, 0), min(f.t1 - g0, n_c)
+                    if lo < hi:
+                        pos[lo:hi, f.satellites] = np.nan
+            else:
+                pos = r
+            out = _kg.RouteOut(*(a[sl] for a in outs[name]))
+            _kr.route_steps(np.ascontiguousarray(pos), g0, n_blocks, isl, self._gsl, ground,
+                            self._fiber, outages, plan, out)
 
     def _variant_args(self, v: RoutingVariant) -> tuple[_kg.IslLinks, _kg.Ground, _kg.Outages]:
         """The kernel groups that differ between variants."""

@@ -386,15 +386,26 @@ class Constellation:
         return Constellation(cols, shells=infos, source=self.source)
 
     def shell_table(self) -> str:
-        """The shell table as aligned text (for printing)."""
+        """The shell table as aligned text (for printing): the satellites per plane are
+        counted (fewest / median / most), not the nominal figure, and ``dtc`` counts
+        direct-to-cell satellites (``[DTC]`` in the name), which carry no broadband."""
         lines = [f"{'shell':>5} {'name':<28} {'alt_km':>7} {'inc_deg':>7} {'planes':>6} "
-                 f"{'per_plane':>9} {'sats':>6}"]
+                 f"{'per_plane':>11} {'sats':>6} {'dtc':>5}"]
+        dtc = np.char.find(np.char.upper(self.names.astype(str)), "[DTC]") >= 0
+        shell, plane = self._cols["shell"], self._cols["plane"]
         for k, s in enumerate(self._shells):
+            m = shell == k
+            sizes = np.bincount(plane[m & (plane >= 0)])
+            sizes = sizes[sizes > 0]
+            per = (f"{sizes.min()}/{np.median(sizes):g}/{sizes.max()}" if sizes.size
+                   else f"{s.sats_per_plane}")
             lines.append(f"{k:>5} {s.name:<28} {s.altitude_km:7.1f} {s.inclination_deg:7.2f} "
-                         f"{s.planes:6d} {s.sats_per_plane:9d} {s.n_sats:6d}")
-        n_un = int(np.count_nonzero(self._cols["shell"] < 0))
+                         f"{sizes.size or s.planes:6d} {per:>11} {int(m.sum()):6d} "
+                         f"{int(np.count_nonzero(dtc & m)):5d}")
+        n_un = int(np.count_nonzero(shell < 0))
         if n_un:
-            lines.append(f"{'-':>5} {'(no shell)':<28} {'':7} {'':7} {'':6} {'':9} {n_un:6d}")
+            lines.append(f"{'-':>5} {'(no shell)':<28} {'':7} {'':7} {'':6} {'':11} {n_un:6d} "
+                         f"{int(np.count_nonzero(dtc & (shell < 0))):5d}")
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ output

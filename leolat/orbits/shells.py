@@ -35,7 +35,7 @@ import numpy as np
 
 from ..base.constants import WGS72_RADIUS_KM, WGS84_A_KM
 
-__all__ = ["ShellParameters", "infer_shell_columns"]
+__all__ = ["ShellParameters", "infer_shell_columns", "orbit_angles_deg"]
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,22 @@ def _circular_mean_deg(angles_deg: np.ndarray) -> float:
     return float(np.degrees(np.arctan2(np.sin(a).mean(), np.cos(a).mean())) % 360.0)
 
 
+def orbit_angles_deg(r_teme_km: np.ndarray, v_teme_km_s: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Osculating right ascension of the ascending node and argument of latitude (degrees in
+    [0, 360)) of states of shape (n, 3); NaN where a state is NaN."""
+    n = r_teme_km.shape[0]
+    h = np.cross(r_teme_km, v_teme_km_s)
+    raan = np.degrees(np.arctan2(h[:, 0], -h[:, 1])) % 360.0
+    # Argument of latitude: angle from the ascending node to r, in the orbit plane.
+    node = np.stack([np.cos(np.radians(raan)), np.sin(np.radians(raan)), np.zeros(n)], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hn = h / np.linalg.norm(h, axis=1, keepdims=True)
+    u = np.degrees(np.arctan2(np.einsum("ij,ij->i", np.cross(node, r_teme_km), hn),
+                              np.einsum("ij,ij->i", node, r_teme_km))) % 360.0
+    return raan, u
+
+
 def infer_shell_columns(inclination_deg: np.ndarray, semimajor_axis_km: np.ndarray,
                         r_teme_km: np.ndarray, v_teme_km_s: np.ndarray,
                         params: ShellParameters = ShellParameters()):
@@ -136,14 +152,7 @@ def infer_shell_columns(inclination_deg: np.ndarray, semimajor_axis_km: np.ndarr
     alt = semimajor_axis_km - WGS84_A_KM
     ok = np.isfinite(r_teme_km).all(axis=1) & np.isfinite(alt)
 
-    h = np.cross(r_teme_km, v_teme_km_s)
-    raan = np.degrees(np.arctan2(h[:, 0], -h[:, 1])) % 360.0
-    # Argument of latitude: angle from the ascending node to r, in the orbit plane.
-    node = np.stack([np.cos(np.radians(raan)), np.sin(np.radians(raan)), np.zeros(n)], axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        hn = h / np.linalg.norm(h, axis=1, keepdims=True)
-    u = np.degrees(np.arctan2(np.einsum("ij,ij->i", np.cross(node, r_teme_km), hn),
-                              np.einsum("ij,ij->i", node, r_teme_km))) % 360.0
+    raan, u = orbit_angles_deg(r_teme_km, v_teme_km_s)
 
     candidates = []
     valid_idx = np.nonzero(ok)[0]
