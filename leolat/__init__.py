@@ -41,17 +41,25 @@ from .geometry.coverage_summary import coverage_by_latitude, coverage_summary
 from .geometry.look_angles import LookAngles, look_angles
 from .geometry.passes import passes
 from .geometry.visibility import Visibility, visible
+from .ground.baseline import RttModel, fiber_bound_rtt_ms, measured_rtts, rtt_model, terrestrial_rtt_ms
 from .ground.fiber import fiber_latency_ms, geodesic_km
 from .ground.sites import Sites
 from .ground.tables import cloud_regions, gateways
 from .ground.terrestrial import Terrestrial
 from .network.geo import geo_bent_pipe_rtt_ms
-from .network.hybrid import compare_scenarios, hybrid_latency, hybrid_summary, run_scenario
+from .network.hybrid import (
+    compare_scenarios,
+    hybrid_latency,
+    hybrid_summary,
+    run_scenario,
+    scenario_periods,
+)
 from .network.links import LinkPolicy
 from .network.routes import Routes, RoutingVariant
 from .network.routing import Network
 from .network.scenario import Outage, Scenario
 from .network.summary import latency_summary
+from .network.topology import service_mask
 from .orbits.constellation import Constellation
 from .orbits.ephemeris import Ephemeris
 from .orbits.presets import presets
@@ -59,7 +67,7 @@ from .orbits.shells import ShellParameters
 from .orbits.walker import ShellInfo
 from .outputs import plot
 from .outputs.czml import write_czml
-from .outputs.results import provenance, read_result, write_result
+from .outputs.results import provenance, read_result, write_result, write_result_chunks
 from .reference.frames import ecef_to_geodetic, geodetic_to_ecef, teme_to_itrf
 from .reference.time import TimeGrid
 
@@ -85,6 +93,13 @@ __all__ = [
     "gateways",
     "fiber_latency_ms",
     "geodesic_km",
+    "fiber_bound_rtt_ms",
+    "terrestrial_rtt_ms",
+    "measured_rtts",
+    "rtt_model",
+    "RttModel",
+    "service_mask",
+    "scenario_periods",
     "hybrid_latency",
     "run_scenario",
     "hybrid_summary",
@@ -118,6 +133,7 @@ __all__ = [
     "EarthOrientationWarning",
     "data_path",
     "write_result",
+    "write_result_chunks",
     "read_result",
     "provenance",
     "ResultFormatError",

@@ -137,12 +137,16 @@ def _cmd_main(args) -> int:
     print(f"GSLs at >= {args.min_elevation:g}° elevation, {isl} ISLs up to "
           f"{policy.max_isl_range_km:,.0f} km, {policy.lasers_per_satellite} lasers per "
           f"satellite\n")
-    print("Round-trip time over LEO (ms), with the vacuum bound and a fiber estimate:")
+    print("Round-trip time over LEO (ms), with the vacuum bound, the ideal fiber bound and the "
+          "terrestrial estimate\n(m = a published measurement covers the pair, else the "
+          "calibrated model; docs/network.md):")
     lat = summary[["rtt_min_ms", "rtt_median_ms", "rtt_p95_ms", "rtt_max_ms", "vacuum_rtt_ms",
-                   "fiber_rtt_ms"]].copy()
+                   "fiber_bound_rtt_ms", "fiber_rtt_ms"]].copy()
     lat["reachable_pct"] = summary["reachable_pct"]
     lat["path_changes"] = summary["path_changes"].astype(int)
-    lat.columns = ["min", "median", "p95", "max", "vacuum", "fiber", "reachable_pct", "path_changes"]
+    lat.columns = ["min", "median", "p95", "max", "vacuum", "fiber_bound", "terrestrial",
+                   "reachable_pct", "path_changes"]
+    lat.insert(7, "m", np.where(summary["fiber_rtt_source"].str.startswith("measured"), "m", ""))
     _print_table(lat)
     print(f"\nCoverage at >= {args.min_elevation:g}° elevation:")
     c = cov[["mean_visible", "min_visible", "max_visible", "percent_covered", "max_gap_s"]]
@@ -266,7 +270,7 @@ def _cmd_latency(args) -> int:
     summary = latency_summary(ds)
     print(f"{constellation!r}, {len(sites)} sites; {_window(times, args)}")
     cols = ["rtt_min_ms", "rtt_median_ms", "rtt_p95_ms", "rtt_max_ms", "jitter_ms", "reachable_pct",
-            "path_changes", "vacuum_rtt_ms", "fiber_rtt_ms"]
+            "path_changes", "vacuum_rtt_ms", "fiber_bound_rtt_ms", "fiber_rtt_ms"]
     _print_table(summary[cols], "{:.2f}")
     _write(ds, args, constellation)
     if args.plot:

@@ -20,20 +20,19 @@ from .._kernels import dijkstra as _kd
 from .._kernels import graph as _kg
 from .._kernels import route as _kr
 from ..base.budget import DEFAULT_MEMORY_BUDGET_MB, check_budget
-from ..base.constants import FIBER_REFRACTIVE_INDEX, FIBER_ROUTE_STRETCH, SPEED_OF_LIGHT_KM_S, WGS84_A_KM
+from ..base.constants import SPEED_OF_LIGHT_KM_S, WGS84_A_KM
 from ..base.errors import LeolatError, PolicyError
 from ..base.types import ArrayLike
-from ..ground.fiber import geodesic_km
 from ..ground.site_frames import site_frames
 from ..ground.sites import Sites
 from ..ground.terrestrial import Terrestrial
 from ..orbits.propagate import DEFAULT_BACKEND, check_backend
 from ..reference.time import TimeGrid, TimeLike, as_timegrid
+from .datasets import routes_dataset
 from .links import LinkPolicy
 from .pairs import PairSpec, pair_labels, resolve_pairs
 from .routes import Routes, RoutingVariant, no_outages
 from .snapshot import EDGE_KIND_NAMES, Snapshot
-from .summary import register_accessor
 from .topology import check_grid_possible, grid_links, nearest_links, needs_nearest, service_mask
 
 if TYPE_CHECKING:
@@ -366,7 +365,7 @@ class Network:
 
     # ----------------------------------------------------------------- datasets
     def latency(self, times: TimeLike, pairs: PairSpec = "all", *,
-                fiber_stretch: float = FIBER_ROUTE_STRETCH,
+                fiber_stretch: float | None = None,
                 memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB) -> xr.Dataset:
         """Latency time series between ground stations.
 
@@ -374,9 +373,10 @@ class Network:
         ----------
         times : TimeGrid
         pairs : "all", "A->B;C->D", or a sequence of (name, name) / (index, index)
-        fiber_stretch : float
-            Route length over geodesic for the fiber baseline (1.5: a common
-            planning figure for long-haul routes; see docs/network.md).
+        fiber_stretch : float, optional
+            Replace the terrestrial estimate (``fiber_rtt_ms``: a published measurement
+            where one covers the pair, else the model calibrated on them; see
+            :mod:`leolat.ground.baseline`) by the ideal fiber bound times this stretch.
         memory_budget_mb : float
             Peak memory of one propagation chunk.
 
@@ -387,7 +387,9 @@ class Network:
             ``isl_hops``, ``first_sat``, ``last_sat`` (-1 when unreachable),
             ``path_change`` (the first or last satellite, or the hop count, changed
             since the previous step); per pair: ``source``, ``destination``,
-            ``geodesic_km``, ``vacuum_rtt_ms``, ``fiber_rtt_ms``, ``path_changes``.
+            ``geodesic_km``, ``vacuum_rtt_ms``, ``fiber_bound_rtt_ms`` (the ideal fiber
+            round trip over the geodesic), ``fiber_rtt_ms`` (the terrestrial estimate) and
+            ``fiber_rtt_source`` (``measured: ...`` or ``model``), ``path_changes``.
             NaN where no path exists. On a network over a Terrestrial, paths may
             use fiber too; :func:`leolat.hybrid_latency` adds the medium and the
             fiber-only, LEO-only and GEO comparisons.
@@ -404,56 +406,21 @@ class Network:
                 "min_elevation_deg / max_gsl_range_km against the constellation's altitude, "
                 "max_isl_range_km against its spacing)")
         ds = self.latency_dataset(routes)
-        ds["fiber_rtt_ms"] = ("pair",), (2.0 * ds["geodesic_km"].values * fiber_stretch
-                                         / (SPEED_OF_LIGHT_KM_S / FIBER_REFRACTIVE_INDEX) * 1e3)
-        ds["fiber_rtt_ms"].attrs["units"] = "ms"
-        ds.attrs.update(fiber_refractive_index=FIBER_REFRACTIVE_INDEX, fiber_stretch=fiber_stretch)
+        if fiber_stretch is not None:  # the former rule of thumb, when asked for
+            ds["fiber_rtt_ms"] = ("pair",), ds["fiber_bound_rtt_ms"].values * float(fiber_stretch)
+            ds["fiber_rtt_ms"].attrs.update(units="ms", long_name=(
+                f"terrestrial estimate: the ideal fiber bound x stretch {fiber_stretch:g}"))
+            ds["fiber_rtt_source"] = ("pair",), np.full(ds.sizes["pair"],
+                                                          f"geodesic x stretch {fiber_stretch:g}")
+            ds.attrs["fiber_stretch"] = float(fiber_stretch)
         return ds
 
     def latency_dataset(self, routes: Routes) -> xr.Dataset:
         """The labelled (time, pair) Dataset of routed paths, with the geodesic and the
-        vacuum bound per pair (what :meth:`latency` returns, less the fiber baseline; a
-        grid where no pair connects is a Dataset of NaN, not an error)."""
-        import xarray as xr
-
-        register_accessor()
-        c = SPEED_OF_LIGHT_KM_S
-        src, dst = routes.source, routes.destination
-        one_way = routes.one_way_ms
-        gs = self.sites
-        geo_km = geodesic_km(gs.lat_deg[src], gs.lon_deg[src], gs.lat_deg[dst], gs.lon_deg[dst])
-        first, last, hops = routes.first_sat, routes.last_sat, routes.hops
-        change = np.zeros(one_way.shape, dtype=bool)
-        change[1:] = (first[1:] != first[:-1]) | (last[1:] != last[:-1]) | (hops[1:] != hops[:-1])
-        tp = ("time", "pair")
-        ds = xr.Dataset(
-            {
-                "one_way_ms": (tp, one_way),
-                "rtt_ms": (tp, 2.0 * one_way),
-                "distance_km": (tp, routes.distance_km),
-                "hops": (tp, hops),
-                "isl_hops": (tp, routes.isl_hops),
-                "first_sat": (tp, first),
-                "last_sat": (tp, last),
-                "path_change": (tp, change),
-                "geodesic_km": (("pair",), geo_km),
-                "vacuum_rtt_ms": (("pair",), 2.0 * geo_km / c * 1e3),
-                "path_changes": (("pair",), change.sum(axis=0)),
-            },
-            coords={"time": routes.times.utc, "pair": pair_labels(gs, src, dst),
-                    "source": (("pair",), gs.names[src]),
-                    "destination": (("pair",), gs.names[dst])},
-            attrs={"constellation": self.constellation.source,
-                   "n_satellites": len(self.constellation), "speed_of_light_km_s": c,
-                   "propagation_backend": self.backend, "ut1_utc": int(self.ut1_utc),
-                   **self.policy.as_attrs()},
-        )
-        for k in ("one_way_ms", "rtt_ms", "vacuum_rtt_ms"):
-            ds[k].attrs["units"] = "ms"
-        for k in ("distance_km", "geodesic_km"):
-            ds[k].attrs["units"] = "km"
-        ds["distance_km"].attrs["long_name"] = "light-travel length (one-way delay × c)"
-        return ds
+        bounds and terrestrial estimate per pair (what :meth:`latency` returns; a grid
+        where no pair connects is a Dataset of NaN, not an error). See
+        :func:`leolat.network.datasets.routes_dataset`."""
+        return routes_dataset(self, routes)
 
     def paths(self, times: TimeLike, pairs: PairSpec = "all") -> dict[tuple[int, str], np.ndarray]:
         """Full node paths: {(time index, pair label): array of node ids} (empty if none).

@@ -27,7 +27,8 @@ def latency_summary(ds: xr.Dataset) -> pd.DataFrame:
         Indexed by ``pair``: ``rtt_min_ms``, ``rtt_median_ms``, ``rtt_p95_ms``,
         ``rtt_max_ms``, ``jitter_ms`` (standard deviation of step-to-step changes),
         ``reachable_pct`` (percent of steps with a path), ``path_changes``, and the
-        per-pair baselines the Dataset carries (``vacuum_rtt_ms``, ``fiber_rtt_ms``).
+        per-pair baselines the Dataset carries (``vacuum_rtt_ms``, ``fiber_bound_rtt_ms``,
+        ``fiber_rtt_ms`` and its ``fiber_rtt_source``).
         Statistics of a pair that is never reachable are NaN.
     """
     import pandas as pd
@@ -57,7 +58,7 @@ def latency_summary(ds: xr.Dataset) -> pd.DataFrame:
         "reachable_pct": 100.0 * ok.mean(axis=0),
         "path_changes": ds["path_changes"].values.astype(np.int64),
     }, index=pd.Index([str(p) for p in ds["pair"].values], name="pair"))
-    for name in ("vacuum_rtt_ms", "fiber_rtt_ms"):
+    for name in ("vacuum_rtt_ms", "fiber_bound_rtt_ms", "fiber_rtt_ms", "fiber_rtt_source"):
         if name in ds:
             table[name] = ds[name].values
     return table

@@ -107,8 +107,14 @@ def rtt_timeseries(ds: xr.Dataset, pair: str | int | None = None, *, ax: Axes | 
         ax.plot(t, one["leo_only_rtt_ms"], color="C1", ls="-.", lw=1.2, label="LEO only",
                 drawstyle="steps-post")
     elif "fiber_rtt_ms" in one:
+        how = str(one["fiber_rtt_source"].values) if "fiber_rtt_source" in one else "estimate"
+        how = "measured" if how.startswith("measured") else (
+            "calibrated model" if how == "model" else how)
         ax.axhline(float(one["fiber_rtt_ms"]), color="C2", ls="--", lw=1.5,
-                   label=f"fiber estimate (stretch {ds.attrs.get('fiber_stretch', '?')})")
+                   label=f"terrestrial ({how})")
+    if "fiber_bound_rtt_ms" in one:
+        ax.axhline(float(one["fiber_bound_rtt_ms"]), color="C2", ls=":", lw=1,
+                   label="ideal fiber bound")
     ax.axhline(float(one["vacuum_rtt_ms"]), color="k", ls=":", lw=1, label="vacuum bound")
     geo = float(one["geo_rtt_ms"]) if "geo_rtt_ms" in one else np.nan
     for k_cut, when in enumerate(str(ds.attrs.get("outage_starts_utc", "")).split()):
