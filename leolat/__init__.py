@@ -20,6 +20,7 @@ from .base.errors import (
                           ElementAgeWarning,
                           ElementSetError,
                           ElementSetWarning,
+                          FetchError,
                           LeolatError,
                           LeolatWarning,
                           MemoryBudgetError,
@@ -30,6 +31,7 @@ from .base.errors import (
                           ScenarioError,
                           SelectionError,
                           SiteError,
+                          StaleElementsWarning,
                           StudyError,
                           TerrestrialError,
                           TimeGridError,
@@ -48,11 +50,11 @@ from .ground.tables import cloud_regions, gateways
 from .ground.terrestrial import Terrestrial
 from .network.geo import geo_bent_pipe_rtt_ms
 from .network.hybrid import (
-    compare_scenarios,
-    hybrid_latency,
-    hybrid_summary,
-    run_scenario,
-    scenario_periods,
+                          compare_scenarios,
+                          hybrid_latency,
+                          hybrid_summary,
+                          run_scenario,
+                          scenario_periods,
 )
 from .network.links import LinkPolicy
 from .network.routes import Routes, RoutingVariant
@@ -62,6 +64,7 @@ from .network.summary import latency_summary
 from .network.topology import service_mask
 from .orbits.constellation import Constellation
 from .orbits.ephemeris import Ephemeris
+from .orbits.fetch import fetch_elements
 from .orbits.presets import presets
 from .orbits.shells import ShellParameters
 from .orbits.walker import ShellInfo
@@ -130,6 +133,9 @@ __all__ = [
     "LeolatWarning",
     "ElementSetWarning",
     "ElementAgeWarning",
+    "StaleElementsWarning",
+    "FetchError",
+    "fetch_elements",
     "EarthOrientationWarning",
     "data_path",
     "write_result",

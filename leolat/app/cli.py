@@ -44,6 +44,8 @@ examples:
   leolat study run study.toml --workers 2 --resume
   leolat propagate --constellation starlink.tle --start 2026-05-13T00:00:00Z --out eph.zarr
   leolat czml --sites "London;New York City" --pair "London, GB->New York City, US" --out path.czml
+  leolat latency --constellation celestrak:starlink --sites "London;New York City"
+  leolat fetch starlink --out starlink.json  current elements (OMM), cached for 2 h
   leolat presets                            the built-in constellations
   leolat shells starlink.tle                infer shells, planes and slots
 """
@@ -60,7 +62,8 @@ def _common(constellation=DEFAULT_CONSTELLATION, sites=True, output=True, min_el
                             "TLE/OMM file), nearest, or none")
     if constellation:
         p.add_argument("--constellation", default=constellation,
-                       help=f"preset name or TLE/OMM file (default {constellation})")
+                       help=f"preset name, TLE/OMM file, or celestrak:GROUP / supgp:SOURCE to "
+                            f"fetch (default {constellation})")
     p.add_argument("--start", help="UTC start, ISO-8601 with a zone (default: the newest element "
                    "epoch of a TLE/OMM file; now, to the minute, for a preset)")
     p.add_argument("--duration", type=float, default=duration or DEFAULT_DURATION_S,
@@ -172,6 +175,21 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scheduler", help="run on an existing Dask scheduler (tcp://host:port)")
     r.add_argument("--resume", action="store_true", help="compute only chunks not yet written")
     r.set_defaults(func=COMMANDS["study"])
+    p = add("fetch", COMMANDS["fetch"], "download current element sets from CelesTrak (cached for "
+            "2 h; OMM by default)", [],
+            "  leolat fetch starlink --out starlink.json\n"
+            "  leolat fetch SpaceX-E --source supgp --out starlink-supgp.json\n"
+            "  leolat fetch CATNR=25544 --out iss.tle --format tle\n")
+    p.add_argument("query", help="a CelesTrak group (starlink), or KEY=VALUE (CATNR=25544, "
+                                 "NAME=ISS, INTDES=2024-001; for supgp SOURCE=SpaceX-E)")
+    p.add_argument("--out", required=True, help="FILE.json or FILE.csv (OMM), or FILE.tle")
+    p.add_argument("--source", default="celestrak", choices=("celestrak", "supgp"))
+    p.add_argument("--format", default="json", choices=("json", "csv", "xml", "tle"),
+                   help="what to ask the server for (default json)")
+    p.add_argument("--max-age-hours", type=float, default=2.0,
+                   help="use a cached set younger than this (default 2, CelesTrak's rule)")
+    p.add_argument("--offline", action="store_true", help="use the cached set, never the network")
+    p.add_argument("--base-url", help="another server with CelesTrak's paths")
     add("presets", COMMANDS["presets"], "list built-in constellations", [], "  leolat presets\n")
     p = add("shells", COMMANDS["shells"], "infer shells, planes and slots of element sets", [],
             "  leolat shells starlink.tle\n")
@@ -184,7 +202,7 @@ def _check_outputs(args):
     from ..outputs.results import FORMATS, check_result_path
 
     out = getattr(args, "out", None)
-    if out and args.func is not COMMANDS["czml"]:
+    if out and args.func not in (COMMANDS["czml"], COMMANDS["fetch"]):
         if Path(out).suffix.lower() not in FORMATS:
             raise LeolatError(f"--out {out}: unknown result format {Path(out).suffix!r}; use one of "
                               f"{', '.join(FORMATS)}")

@@ -45,18 +45,26 @@ def source_and_window(args) -> tuple[Constellation, TimeGrid]:
     ``args.start_reason`` for the header.
     """
     args.inferred_shells = ""
+    args.elements_note = ""
     if is_element_file(args.constellation):
         constellation = load_constellation(args.constellation)
         isl = getattr(args, "isl", None)
         if isl is not None:  # a routing command: +Grid on a catalogue needs its shells
-            constellation, inferred = shells_for_isl(constellation, isl)
+            constellation, args.isl, inferred = shells_for_isl(constellation, isl)
             if inferred:
                 args.inferred_shells = constellation.shell_table()
+                if args.isl != isl:
+                    args.inferred_shells += ("\n(no shell found: nearest-neighbour ISLs instead "
+                                             "of +Grid)")
+        epochs = constellation.epoch_utc.astype("datetime64[s]")
+        newest = epochs.max()
+        age_h = float((np.datetime64("now", "s") - newest) / np.timedelta64(1, "h"))
+        args.elements_note = (f"elements: {len(constellation):,} sets, epochs {_iso(epochs.min())} "
+                              f".. {_iso(newest)} (newest {age_h:,.1f} h old)")
         if args.start is not None:
             start, args.start_reason = args.start, "--start"
         else:
-            newest = int(np.max(constellation.epoch_utc.astype("datetime64[s]").astype(np.int64)))
-            start = _iso(np.datetime64(newest, "s"))
+            start = _iso(newest)
             args.start_reason = "the newest element epoch; --start to choose"
     else:
         if args.start is not None:
@@ -75,6 +83,8 @@ def _window(times: TimeGrid, args) -> str:
     inferred from a catalogue for +Grid ISLs, when they were)."""
     line = (f"window {_iso(times.start)} .. {_iso(times.window_end)} every {args.step:g} s "
             f"(start: {args.start_reason})")
+    if getattr(args, "elements_note", ""):
+        line += "\n" + args.elements_note
     if getattr(args, "inferred_shells", ""):
         line += "\nshells inferred from the file for +Grid ISLs:\n" + args.inferred_shells
     return line
@@ -440,6 +450,29 @@ def _cmd_study(args) -> int:
     return 0
 
 
+def _cmd_fetch(args) -> int:
+    from ..orbits.fetch import fetch_elements
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in (".json", ".csv", ".tle", ".txt"):
+        raise LeolatError(f"--out {out}: write element sets as .json or .csv (OMM) or .tle")
+    constellation = fetch_elements(args.query, source=args.source, format=args.format,
+                                   max_age_hours=args.max_age_hours, offline=args.offline,
+                                   base_url=args.base_url)
+    epochs = constellation.epoch_utc.astype("datetime64[s]")
+    age_h = float((np.datetime64("now", "s") - epochs.max()) / np.timedelta64(1, "h"))
+    print(f"{constellation!r}")
+    print(f"elements: {len(constellation):,} sets, epochs {_iso(epochs.min())} .. "
+          f"{_iso(epochs.max())} (newest {age_h:,.1f} h old)")
+    if suffix in (".tle", ".txt"):
+        constellation.to_tle(out)
+    else:
+        constellation.to_omm(out)
+    print(f"wrote {out}")
+    return 0
+
+
 def _cmd_presets(args) -> int:
     table = presets()
     print(f"{'preset':<26} {'shells':>6} {'sats':>6}  first shell")
@@ -462,5 +495,5 @@ def _cmd_shells(args) -> int:
 # Subcommand name -> function (the main job under "main").
 COMMANDS = {"main": _cmd_main, "propagate": _cmd_propagate, "passes": _cmd_passes,
             "latency": _cmd_latency, "coverage": _cmd_coverage, "failover": _cmd_failover,
-            "czml": _cmd_czml, "study": _cmd_study, "presets": _cmd_presets,
+            "czml": _cmd_czml, "study": _cmd_study, "fetch": _cmd_fetch, "presets": _cmd_presets,
             "shells": _cmd_shells}

@@ -19,18 +19,32 @@ DEFAULT_SITES = "default"
 ELEMENT_FILE_SUFFIXES = (".tle", ".txt", ".3le", ".2le", ".csv", ".xml", ".json")
 
 
+# Specs naming element sets to fetch: "celestrak:starlink", "supgp:SpaceX-E".
+FETCH_PREFIXES = ("celestrak:", "supgp:")
+
+
 def is_element_file(spec: str) -> bool:
-    """Whether ``spec`` names an element-set file (existing, or by its suffix or folder)."""
+    """Whether ``spec`` names element sets with epochs of their own: a file (existing, or by
+    its suffix or folder) or a set to fetch (``celestrak:GROUP``, ``supgp:SOURCE``)."""
+    if spec.startswith(FETCH_PREFIXES):
+        return True
     path = Path(spec)
     return path.exists() or path.suffix.lower() in ELEMENT_FILE_SUFFIXES or len(path.parts) > 1
 
 
 def load_constellation(spec: str, *, epoch: InstantLike | None = None) -> Constellation:
-    """A preset name or a TLE/OMM file path (OMM for .csv, .xml and .json).
+    """A preset name, a TLE/OMM file path (OMM for .csv, .xml and .json), or element sets
+    to fetch: ``celestrak:GROUP`` (or ``celestrak:CATNR=25544``), ``supgp:SOURCE``
+    (:func:`leolat.fetch_elements`, cached for two hours).
 
     ``epoch`` is a preset's element-set epoch (default: the presets' fixed
     2026-01-01T00:00:00Z); files carry their own.
     """
+    if spec.startswith(FETCH_PREFIXES):
+        from ..orbits.fetch import fetch_elements
+
+        source, _, query = spec.partition(":")
+        return fetch_elements(query, source=source)
     path = Path(spec)
     if path.exists():
         if path.suffix.lower() in (".csv", ".xml", ".json"):
@@ -44,12 +58,16 @@ def load_constellation(spec: str, *, epoch: InstantLike | None = None) -> Conste
     return Constellation.preset(spec, epoch=epoch)
 
 
-def shells_for_isl(constellation: Constellation, isl: str) -> tuple[Constellation, bool]:
-    """The constellation with shells, planes and slots inferred when +Grid ISLs need them
-    and it has none (a catalogue file); and whether they were inferred."""
+def shells_for_isl(constellation: Constellation, isl: str) -> tuple[Constellation, str, bool]:
+    """What +Grid ISLs need from a catalogue: its shells, planes and slots inferred when it
+    has none. Returns the constellation, the topology to use (``"nearest"`` when no shell
+    was found, so the satellites still link) and whether shells were inferred."""
     if isl == "plus_grid" and not (constellation.plane >= 0).any():
-        return constellation.infer_shells(), True
-    return constellation, False
+        inferred = constellation.infer_shells()
+        if not (inferred.plane >= 0).any():
+            return inferred, "nearest", True
+        return inferred, isl, True
+    return constellation, isl, False
 
 
 def load_sites(spec: str) -> Sites:

@@ -49,7 +49,9 @@ def compute_chunk(chunk: Chunk, base: Path) -> pd.DataFrame:
         from ..network.routing import Network
 
         policy = LinkPolicy(**chunk.policy_args)
-        constellation, _ = shells_for_isl(constellation, policy.isl)  # +Grid on a catalogue
+        constellation, isl, _ = shells_for_isl(constellation, policy.isl)  # +Grid on a catalogue
+        if isl != policy.isl:
+            policy = replace(policy, isl=isl)
         net = Network(constellation, sites, policy, backend=chunk.backend)
         # Not Network.latency: a slice where no pair connects is a table of NaNs, not an error.
         ds = net.latency_dataset(net.route(times, parse_pairs(chunk.pairs)))

@@ -24,9 +24,11 @@ __all__ = [
     "ScenarioError",
     "ResultFormatError",
     "StudyError",
+    "FetchError",
     "LeolatWarning",
     "ElementSetWarning",
     "ElementAgeWarning",
+    "StaleElementsWarning",
     "EarthOrientationWarning",
 ]
 
@@ -114,6 +116,10 @@ class ResultFormatError(LeolatError):
     """A result path with an unknown format, or a file that is not a leolat result."""
 
 
+class FetchError(LeolatError):
+    """Element sets could not be fetched (refused, not found, no network and no cache)."""
+
+
 class StudyError(LeolatError):
     """A study file that cannot run; the message names the file and the entry."""
 
@@ -128,6 +134,10 @@ class ElementSetWarning(LeolatWarning):
 
 class ElementAgeWarning(ElementSetWarning):
     """Element sets fitted to observations are propagated far from their epochs."""
+
+
+class StaleElementsWarning(LeolatWarning):
+    """Element sets were taken from the cache because fetching was off or failed."""
 
 
 class EarthOrientationWarning(LeolatWarning):

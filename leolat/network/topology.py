@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .._kernels import topology as _kt
 from ..base.constants import WGS84_A_KM
 from ..base.errors import PolicyError
 from ..orbits.shells import orbit_angles_deg
@@ -186,6 +185,51 @@ def grid_links(constellation: Constellation, policy: LinkPolicy, service: np.nda
             np.array(cross_list, dtype=bool), degree)
 
 
+def _candidates(r: np.ndarray, sources: np.ndarray, target: np.ndarray,
+                group: np.ndarray | None, k: int, max_range_km: float, clear_radius_km: float
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each source, its ``k`` nearest targets within range (scipy's k-d tree, ``cKDTree``:
+    3x faster than a brute-force numba kernel on 10,000 satellites, 190x faster than
+    brute-force numpy) that are in line of sight and, with ``group``, of another group.
+    Returns flat (source, target, km)."""
+    from scipy.spatial import cKDTree
+
+    src_all, dst_all, d_all = [], [], []
+    if group is None:
+        jobs = [(sources, np.nonzero(target)[0])]
+    else:  # one tree per group, of the satellites outside it
+        jobs = [(sources[group[sources] == g], np.nonzero(target & (group != g))[0])
+                for g in np.unique(group[sources])]
+    for src, pool in jobs:
+        if not src.size or not pool.size:
+            continue
+        kk = min(k + 1, pool.size)  # + 1: a source may be its own nearest target
+        d, j = cKDTree(r[pool]).query(r[src], k=kk, distance_upper_bound=max_range_km)
+        d, j = d.reshape(src.size, kk), j.reshape(src.size, kk)
+        ok = np.isfinite(d)
+        i = np.broadcast_to(src[:, None], d.shape)[ok]
+        j, d = pool[j[ok]], d[ok]
+        keep = (i != j) & _clears(r[i], r[j], clear_radius_km)
+        src_all.append(i[keep])
+        dst_all.append(j[keep])
+        d_all.append(d[keep])
+    if not src_all:
+        e = np.empty(0, np.int64)
+        return e, e.copy(), np.empty(0)
+    return np.concatenate(src_all), np.concatenate(dst_all), np.concatenate(d_all)
+
+
+def _clears(a: np.ndarray, b: np.ndarray, clear_radius_km: float) -> np.ndarray:
+    """Whether each segment a-b (n, 3) stays at least ``clear_radius_km`` from the centre."""
+    ab = b - a
+    dd = np.einsum("ij,ij->i", ab, ab)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.clip(-np.einsum("ij,ij->i", a, ab) / dd, 0.0, 1.0)
+    t = np.where(dd > 0, t, 0.0)
+    closest = a + t[:, None] * ab
+    return np.einsum("ij,ij->i", closest, closest) >= clear_radius_km ** 2
+
+
 def nearest_links(r_km: np.ndarray, constellation: Constellation, policy: LinkPolicy,
                   service: np.ndarray, degree: np.ndarray, existing: set[tuple[int, int]]
                   ) -> tuple[np.ndarray, np.ndarray]:
@@ -219,15 +263,8 @@ def nearest_links(r_km: np.ndarray, constellation: Constellation, policy: LinkPo
         sources = sources[deg[sources] < limit]
         if not sources.size:
             continue
-        k = 2 * limit  # slack for neighbours whose lasers are taken
-        out_j = np.empty((sources.size, k), np.int64)
-        out_d = np.empty((sources.size, k))
-        _kt.nearest_candidates(r, sources.astype(np.int64), target, shell, other_shell,
-                               float(policy.max_isl_range_km), clear, out_j, out_d)
-        src = np.repeat(sources, k)
-        dst, dist = out_j.ravel(), out_d.ravel()
-        keep = dst >= 0
-        src, dst, dist = src[keep], dst[keep], dist[keep]
+        src, dst, dist = _candidates(r, sources, target, shell if other_shell else None,
+                                     2 * limit, float(policy.max_isl_range_km), clear)
         order = np.argsort(dist, kind="stable")
         wanted = 1 if other_shell else limit  # one link to another shell per satellite
         inter = np.zeros(len(constellation), np.int64)

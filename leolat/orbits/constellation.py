@@ -21,12 +21,12 @@ from ..base.types import ArrayLike, ForeignObject, PathLike
 from ..reference.time import InstantLike, TimeGrid, TimeLike, jd_to_utc, parse_utc
 from .elements import ELEMENT_FIELDS, GENERATED_FIELD, META_FIELDS, dedupe_elements
 from .ephemeris import Ephemeris
-from .omm import read_omm
+from .omm import format_omm, read_omm
 from .presets import preset_shells
 from .propagate import DEFAULT_BACKEND, ELEMENT_AGE_WARN_DAYS, propagate, propagate_chunks
 from .satrec import PreparedElements
-from .shells import ShellParameters, infer_shell_columns, sgp4_semimajor_axis_km
-from .tle import format_tle, read_tle
+from .shells import ShellParameters, format_shell_table, infer_shell_columns, sgp4_semimajor_axis_km
+from .tle import format_tles, read_tle
 from .walker import ShellInfo, sgp4_mean_altitude_km, walker_elements
 
 __all__ = ["Constellation"]
@@ -389,24 +389,7 @@ class Constellation:
         """The shell table as aligned text (for printing): the satellites per plane are
         counted (fewest / median / most), not the nominal figure, and ``dtc`` counts
         direct-to-cell satellites (``[DTC]`` in the name), which carry no broadband."""
-        lines = [f"{'shell':>5} {'name':<28} {'alt_km':>7} {'inc_deg':>7} {'planes':>6} "
-                 f"{'per_plane':>11} {'sats':>6} {'dtc':>5}"]
-        dtc = np.char.find(np.char.upper(self.names.astype(str)), "[DTC]") >= 0
-        shell, plane = self._cols["shell"], self._cols["plane"]
-        for k, s in enumerate(self._shells):
-            m = shell == k
-            sizes = np.bincount(plane[m & (plane >= 0)])
-            sizes = sizes[sizes > 0]
-            per = (f"{sizes.min()}/{np.median(sizes):g}/{sizes.max()}" if sizes.size
-                   else f"{s.sats_per_plane}")
-            lines.append(f"{k:>5} {s.name:<28} {s.altitude_km:7.1f} {s.inclination_deg:7.2f} "
-                         f"{sizes.size or s.planes:6d} {per:>11} {int(m.sum()):6d} "
-                         f"{int(np.count_nonzero(dtc & m)):5d}")
-        n_un = int(np.count_nonzero(shell < 0))
-        if n_un:
-            lines.append(f"{'-':>5} {'(no shell)':<28} {'':7} {'':7} {'':6} {'':11} {n_un:6d} "
-                         f"{int(np.count_nonzero(dtc & (shell < 0))):5d}")
-        return "\n".join(lines)
+        return format_shell_table(self._cols, self._shells)
 
     # ------------------------------------------------------------------ output
     def to_tle(self, path: PathLike | None = None, *, names: bool = True) -> str:
@@ -418,17 +401,34 @@ class Constellation:
             File to write; the text is returned either way.
         names : bool
             Write the name line before each element set.
+
+        Raises
+        ------
+        TLEError
+            If a catalog number is beyond what a TLE can carry (Alpha-5 ends at 339,999):
+            write :meth:`to_omm` instead.
         """
-        out = []
-        for i in range(len(self)):
-            rec = {k: v[i] for k, v in self._cols.items()}
-            l1, l2 = format_tle(rec)
-            if names:
-                out.append(str(rec["name"]) or f"SAT {rec['satnum']}")
-            out.extend((l1, l2))
-        text = "\n".join(out) + "\n"
+        text = format_tles(self._cols, names=names)
         if path is not None:
             write_text_atomic(path, text, encoding="ascii")
+        return text
+
+    def to_omm(self, path: PathLike | None = None, *, format: str | None = None) -> str:
+        """Write the element sets as OMM, as CelesTrak serves them: JSON (a list of records)
+        or CSV; :meth:`from_omm` reads them back (epochs to the microsecond, every other
+        field exactly). OMM has no catalog-number limit short of nine digits.
+
+        Parameters
+        ----------
+        path : str or os.PathLike, optional
+            File to write (whole or not at all); the text is returned either way.
+        format : {"json", "csv"}, optional
+            Default: from the suffix of ``path`` (``.csv`` or else JSON).
+        """
+        fmt = format or ("csv" if str(path or "").lower().endswith(".csv") else "json")
+        text = format_omm(self._cols, fmt)
+        if path is not None:
+            write_text_atomic(path, text)
         return text
 
     # ------------------------------------------------------------------ propagation

@@ -24,7 +24,7 @@ from ..base.textfile import csv_rows, read_text_file
 from ..base.types import PathLike
 from .elements import ELEMENT_FIELDS
 
-__all__ = ["read_omm"]
+__all__ = ["read_omm", "omm_records", "format_omm"]
 
 # Largest catalog number an OMM may carry (the 9-digit field of the CCSDS standard).
 MAX_CATALOG_NUMBER = 999_999_999
@@ -215,3 +215,62 @@ def read_omm(path: PathLike, *, format: str | None = None) -> tuple[dict[str, np
     columns = {key: np.array([r[key] for r in records], dtype=dtype)
                for key, dtype in ELEMENT_FIELDS.items()}
     return columns, source
+
+
+def _object_id(intldesg: str) -> str:
+    """TLE-style "19074B" -> OMM "2019-074B" (launch years 57-99 are 1957-1999)."""
+    text = str(intldesg).strip()
+    if len(text) >= 5 and text[:5].isdigit():
+        yy = int(text[:2])
+        return f"{1900 + yy if yy >= 57 else 2000 + yy}-{text[2:]}"
+    return text
+
+
+def _epoch_text(jd: float, fr: float) -> str:
+    days_whole = math.floor(jd - JD_UNIX_EPOCH)
+    frac = (jd - JD_UNIX_EPOCH - days_whole) + fr
+    extra, frac = divmod(frac, 1.0)
+    t = dt.datetime(1970, 1, 1) + dt.timedelta(days=int(days_whole + extra))
+    micro = round(frac * SECONDS_PER_DAY * 1e6)
+    return (t + dt.timedelta(microseconds=micro)).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def omm_records(columns: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    """Element columns as CelesTrak-style OMM records (the keywords :func:`read_omm` reads);
+    the epoch is written to the microsecond."""
+    out = []
+    for i in range(columns["satnum"].size):
+        rec: dict[str, Any] = {
+            "OBJECT_NAME": str(columns["name"][i]),
+            "OBJECT_ID": _object_id(str(columns["intldesg"][i])),
+            "EPOCH": _epoch_text(float(columns["epoch_jd"][i]), float(columns["epoch_fr"][i])),
+        }
+        for key, column in _REQUIRED.items():
+            if column is not None:
+                value = columns[column][i]
+                rec[key] = int(value) if key == "NORAD_CAT_ID" else float(value)
+        rec["EPHEMERIS_TYPE"] = int(columns["ephemeris_type"][i])
+        rec["CLASSIFICATION_TYPE"] = str(columns["classification"][i]) or "U"
+        rec["ELEMENT_SET_NO"] = int(columns["element_set_no"][i])
+        rec["REV_AT_EPOCH"] = int(columns["rev_at_epoch"][i])
+        out.append(rec)
+    return out
+
+
+def format_omm(columns: dict[str, np.ndarray], format: str) -> str:
+    """OMM text of element columns: ``"json"`` (a list of records, floats written exactly) or
+    ``"csv"`` (CelesTrak's column order)."""
+    records = omm_records(columns)
+    if format == "json":
+        return json.dumps(records, indent=1) + "\n"
+    if format == "csv":
+        import csv
+
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(records[0]) if records else list(_REQUIRED),
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: (repr(v) if isinstance(v, float) else v) for k, v in r.items()}
+                         for r in records)
+        return buf.getvalue()
+    raise OMMError(f"unknown OMM format {format!r}; write 'json' or 'csv'")

@@ -16,6 +16,7 @@ from sgp4.model import Satrec as _PySatrec
 from .._kernels import sgp4 as _ksgp4
 from .._kernels import sgp4_approx as _kapprox
 from ..base.constants import JD_SGP4_EPOCH0, MINUTES_PER_DAY
+from .tle import MAX_ALPHA5
 
 __all__ = ["PreparedElements", "build_satrecs"]
 
@@ -31,12 +32,16 @@ def build_satrecs(cols: dict) -> list:
     bit-identically to python-sgp4 reading the same lines.
     """
     satrecs = []
+    # The catalog number is only a label to SGP4; python-sgp4 stores it as Alpha-5, which
+    # ends at 339,999, so larger numbers (the catalog passed 99,999 in 2026) are given to it
+    # as 0 and kept in leolat's own column.
+    satnum = np.where(cols["satnum"] <= MAX_ALPHA5, cols["satnum"], 0)
     jd = cols["epoch_jd"]
     fr = cols["epoch_fr"]
     for i in range(jd.size):
         sat = Satrec()
         sat.sgp4init(
-            WGS72, "i", int(cols["satnum"][i]),
+            WGS72, "i", int(satnum[i]),
             (float(jd[i]) + float(fr[i])) - JD_SGP4_EPOCH0,
             float(cols["bstar_per_earth_radius"][i]),
             float(cols["mean_motion_dot_rev_day2"][i]) / (_XPDOTP * MINUTES_PER_DAY),

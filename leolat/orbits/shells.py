@@ -35,7 +35,7 @@ import numpy as np
 
 from ..base.constants import WGS72_RADIUS_KM, WGS84_A_KM
 
-__all__ = ["ShellParameters", "infer_shell_columns", "orbit_angles_deg"]
+__all__ = ["ShellParameters", "infer_shell_columns", "orbit_angles_deg", "format_shell_table"]
 
 
 @dataclass(frozen=True)
@@ -207,3 +207,27 @@ def infer_shell_columns(inclination_deg: np.ndarray, semimajor_axis_km: np.ndarr
 def sgp4_semimajor_axis_km(satrecs) -> np.ndarray:
     """SGP4's mean (un-Kozai'd) semi-major axis of each initialised Satrec, in km."""
     return np.array([s.a for s in satrecs]) * WGS72_RADIUS_KM
+
+
+def format_shell_table(cols: dict, shells) -> str:
+    """The shell table of element columns with shell/plane metadata, as aligned text:
+    satellites per plane counted (fewest / median / most), direct-to-cell ones (``[DTC]``
+    in the name) in their own column."""
+    lines = [f"{'shell':>5} {'name':<28} {'alt_km':>7} {'inc_deg':>7} {'planes':>6} "
+             f"{'per_plane':>11} {'sats':>6} {'dtc':>5}"]
+    dtc = np.char.find(np.char.upper(cols["name"].astype(str)), "[DTC]") >= 0
+    shell, plane = cols["shell"], cols["plane"]
+    for k, s in enumerate(shells):
+        m = shell == k
+        sizes = np.bincount(plane[m & (plane >= 0)])
+        sizes = sizes[sizes > 0]
+        per = (f"{sizes.min()}/{np.median(sizes):g}/{sizes.max()}" if sizes.size
+               else f"{s.sats_per_plane}")
+        lines.append(f"{k:>5} {s.name:<28} {s.altitude_km:7.1f} {s.inclination_deg:7.2f} "
+                     f"{sizes.size or s.planes:6d} {per:>11} {int(m.sum()):6d} "
+                     f"{int(np.count_nonzero(dtc & m)):5d}")
+    n_un = int(np.count_nonzero(shell < 0))
+    if n_un:
+        lines.append(f"{'-':>5} {'(no shell)':<28} {'':7} {'':7} {'':6} {'':11} {n_un:6d} "
+                     f"{int(np.count_nonzero(dtc & (shell < 0))):5d}")
+    return "\n".join(lines)

@@ -26,7 +26,7 @@ from ..base.errors import ElementSetWarning, TLEError
 from ..base.types import PathLike
 from .elements import ELEMENT_FIELDS
 
-__all__ = ["read_tle", "format_tle", "tle_checksum"]
+__all__ = ["read_tle", "format_tle", "format_tles", "tle_checksum", "MAX_ALPHA5"]
 
 # (field name, line number 1 or 2, column slice) for the fixed-format layout.
 _L1_SEPARATORS = (1, 8, 17, 32, 43, 52, 61, 63)
@@ -301,3 +301,33 @@ def format_tle(rec: dict) -> tuple[str, str]:
     l1 += str(tle_checksum(l1))
     l2 += str(tle_checksum(l2))
     return l1, l2
+
+
+# Largest catalog number the TLE's Alpha-5 field can hold: Z9999.
+MAX_ALPHA5 = 339_999
+
+
+def format_tles(cols: dict, *, names: bool = True) -> str:
+    """TLE text of element columns (3-line with names, or 2-line).
+
+    Raises
+    ------
+    TLEError
+        If a catalog number is beyond Alpha-5 (339,999): OMM carries those.
+    """
+    too_big = cols["satnum"] > MAX_ALPHA5
+    if too_big.any():
+        first = int(np.argmax(too_big))
+        n = int(too_big.sum())
+        raise TLEError(f"{n:,} catalog number{'s are' if n > 1 else ' is'} beyond the TLE's Alpha-5 "
+                       f"range (up to 339,999), e.g. {int(cols['satnum'][first])} "
+                       f"({cols['name'][first]}); write OMM instead: "
+                       f"constellation.to_omm('elements.json')", field="satnum")
+    out = []
+    for i in range(cols["satnum"].size):
+        rec = {k: v[i] for k, v in cols.items()}
+        l1, l2 = format_tle(rec)
+        if names:
+            out.append(str(rec["name"]) or f"SAT {rec['satnum']}")
+        out.extend((l1, l2))
+    return "\n".join(out) + "\n"
