@@ -259,3 +259,20 @@ def test_resume_leaves_files_it_did_not_write_and_results_carry_provenance(tmp_p
     assert attrs["leolat_version"] and attrs["numpy_version"]
     assert attrs["constellations"]["shell1"]["n_satellites"] == 1584
     assert attrs["constellations"]["shell1"]["element_epoch_min_utc"].startswith("2026-01-01")
+
+
+def test_a_catalogue_file_source_routes_over_isls_with_inferred_shells(tmp_path):
+    from leolat import Constellation
+
+    # A shell written to TLE carries no layout: the study must infer it for +Grid.
+    Constellation.preset("starlink-gen1-shell1", epoch="2026-01-01T00:00:00Z").to_tle(
+        tmp_path / "shell1.tle")
+    text = STUDY.format(out="cat", fmt="parquet", duration=240).replace(
+        'source = "starlink-gen1-shell1"', 'source = "shell1.tle"').replace(
+        'metrics = ["latency", "coverage"]', 'metrics = ["latency"]')
+    (tmp_path / "cat.toml").write_text(text)
+    run_study(load_study(tmp_path / "cat.toml"))
+    table = read_study(tmp_path / "cat.toml")["latency"]
+    transatlantic = table[table.pair == "London, GB->New York City, US"]
+    assert transatlantic.rtt_ms.notna().all() and (transatlantic.isl_hops >= 1).all()
+    assert transatlantic.rtt_ms.median() < 50.0  # over lasers: no bent pipe spans the Atlantic
