@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 
-from . import coverage, hybrid, kernels, network, propagate, study, topology, visibility
+from . import coverage, hybrid, kernels, network, propagate, service, study, topology, visibility
 
 SUITES = {"propagate": propagate, "kernels": kernels, "visibility": visibility,
           "network": network, "coverage": coverage, "hybrid": hybrid,
-          "study": study, "topology": topology}
+          "study": study, "topology": topology, "service": service}
 
 
 def main(argv=None) -> None:

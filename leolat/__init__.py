@@ -25,6 +25,7 @@ from .base.errors import (
                           LeolatWarning,
                           MemoryBudgetError,
                           OMMError,
+                          OperatorError,
                           PolicyError,
                           PresetError,
                           ResultFormatError,
@@ -57,9 +58,11 @@ from .network.hybrid import (
                           scenario_periods,
 )
 from .network.links import LinkPolicy
+from .network.operator import Operator
 from .network.routes import Routes, RoutingVariant
 from .network.routing import Network
 from .network.scenario import Outage, Scenario
+from .network.service import service_latency, service_summary
 from .network.summary import latency_summary
 from .network.topology import service_mask
 from .orbits.constellation import Constellation
@@ -103,6 +106,10 @@ __all__ = [
     "RttModel",
     "service_mask",
     "scenario_periods",
+    "Operator",
+    "OperatorError",
+    "service_latency",
+    "service_summary",
     "hybrid_latency",
     "run_scenario",
     "hybrid_summary",

@@ -43,6 +43,7 @@ examples:
   leolat failover --cut WACS@2026-12-01T00:20:00Z --start 2026-12-01T00:00:00Z --plot lagos.png
   leolat study run study.toml --workers 2 --resume
   leolat propagate --constellation starlink.tle --start 2026-05-13T00:00:00Z --out eph.zarr
+  leolat service --sites "London;Lagos" --destinations aws:eu-central-1   the operator's service
   leolat czml --sites "London;New York City" --pair "London, GB->New York City, US" --out path.czml
   leolat latency --constellation celestrak:starlink --sites "London;New York City"
   leolat fetch starlink --out starlink.json  current elements (OMM), cached for 2 h
@@ -156,6 +157,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="failure", help="the failure scenario's name")
     p.add_argument("--routing", default="fiber_first", choices=("fastest", "fiber_first"),
                    help="fiber_first (default): fiber while it exists; fastest: shortest path")
+    p = add("service", COMMANDS["service"], "latency on the operator's service: one serving "
+            "satellite per 15-s epoch, lasers to a gateway, the country's PoP",
+            [_common(DEFAULT_FAILOVER_CONSTELLATION, step=1.0, duration=600.0)],
+            "  leolat service --sites \"London;Lagos\" --destinations aws:eu-central-1\n"
+            "  leolat service --sites Nairobi --min-elevation 40 --plot nairobi.png\n")
+    p.add_argument("--destinations", help="beyond the PoP: cloud regions (provider:region) "
+                                          "and cities, separated by ';'")
+    p.add_argument("--gso-exclusion", type=float, default=22.0,
+                   help="degrees from the geostationary arc (default 22)")
+    p.add_argument("--selection", default="max_elevation",
+                   choices=("max_elevation", "longest_remaining", "seeded_random"))
+    p.add_argument("--epoch-s", type=float, default=15.0, help="reconfiguration period (15)")
     p = add("czml", COMMANDS["czml"], "export satellites, sites and a path to CZML for Cesium",
             [_common(output=False, duration=1800.0, step=60.0)],
             "  leolat czml --sites \"London;New York City\" "

@@ -17,6 +17,8 @@ from ..network.pairs import parse_pairs
 from ..orbits.constellation import Constellation
 from ..orbits.presets import presets
 from ..reference.time import TimeGrid
+from .fetch_command import cmd_fetch
+from .service_command import cmd_service
 from .specs import DEFAULT_SITES, is_element_file, load_constellation, load_sites, shells_for_isl
 
 __all__ = ["DEFAULT_CONSTELLATION", "DEFAULT_FAILOVER_CONSTELLATION", "DEFAULT_DURATION_S",
@@ -450,29 +452,6 @@ def _cmd_study(args) -> int:
     return 0
 
 
-def _cmd_fetch(args) -> int:
-    from ..orbits.fetch import fetch_elements
-
-    out = Path(args.out)
-    suffix = out.suffix.lower()
-    if suffix not in (".json", ".csv", ".tle", ".txt"):
-        raise LeolatError(f"--out {out}: write element sets as .json or .csv (OMM) or .tle")
-    constellation = fetch_elements(args.query, source=args.source, format=args.format,
-                                   max_age_hours=args.max_age_hours, offline=args.offline,
-                                   base_url=args.base_url)
-    epochs = constellation.epoch_utc.astype("datetime64[s]")
-    age_h = float((np.datetime64("now", "s") - epochs.max()) / np.timedelta64(1, "h"))
-    print(f"{constellation!r}")
-    print(f"elements: {len(constellation):,} sets, epochs {_iso(epochs.min())} .. "
-          f"{_iso(epochs.max())} (newest {age_h:,.1f} h old)")
-    if suffix in (".tle", ".txt"):
-        constellation.to_tle(out)
-    else:
-        constellation.to_omm(out)
-    print(f"wrote {out}")
-    return 0
-
-
 def _cmd_presets(args) -> int:
     table = presets()
     print(f"{'preset':<26} {'shells':>6} {'sats':>6}  first shell")
@@ -495,5 +474,6 @@ def _cmd_shells(args) -> int:
 # Subcommand name -> function (the main job under "main").
 COMMANDS = {"main": _cmd_main, "propagate": _cmd_propagate, "passes": _cmd_passes,
             "latency": _cmd_latency, "coverage": _cmd_coverage, "failover": _cmd_failover,
-            "czml": _cmd_czml, "study": _cmd_study, "fetch": _cmd_fetch, "presets": _cmd_presets,
+            "czml": _cmd_czml, "study": _cmd_study, "fetch": cmd_fetch, "service": cmd_service,
+            "presets": _cmd_presets,
             "shells": _cmd_shells}

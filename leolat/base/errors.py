@@ -25,6 +25,7 @@ __all__ = [
     "ResultFormatError",
     "StudyError",
     "FetchError",
+    "OperatorError",
     "LeolatWarning",
     "ElementSetWarning",
     "ElementAgeWarning",
@@ -114,6 +115,10 @@ class ScenarioError(LeolatError):
 
 class ResultFormatError(LeolatError):
     """A result path with an unknown format, or a file that is not a leolat result."""
+
+
+class OperatorError(LeolatError):
+    """An operator table or rule that cannot describe a service; says file, row and field."""
 
 
 class FetchError(LeolatError):

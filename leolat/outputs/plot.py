@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from ..orbits.ephemeris import Ephemeris
     from ..reference.time import TimeLike
 
-__all__ = ["rtt_timeseries", "world_map", "ground_tracks", "visible_histogram", "coastlines"]
+__all__ = ["rtt_timeseries", "service_timeseries", "world_map", "ground_tracks", "visible_histogram",
+           "coastlines"]
 
 
 def _axes(ax, figsize):
@@ -253,4 +254,29 @@ def visible_histogram(source: xr.Dataset | Visibility, *, ax: Axes | None = None
     ax.bar(np.arange(last), share[:last], color="C0", width=0.85)
     ax.set(xlabel="satellites in view", ylabel="share of samples (%)",
            title="visible-satellite counts")
+    return _finish(fig, save)
+
+
+def service_timeseries(ds: xr.Dataset, terminal: str | int = 0, *, ax: Axes | None = None,
+                       save: PathLike | None = None) -> Figure:
+    """RTT of one terminal's service (:func:`leolat.service_latency`) over time, as steps,
+    with the operator's epoch boundaries (faint lines) and handovers marked."""
+    k = terminal if isinstance(terminal, (int, np.integer)) else \
+        [str(x) for x in ds["terminal"].values].index(str(terminal))
+    one = ds.isel(terminal=k)
+    fig, ax = _axes(ax, (9, 3.6))
+    t = one["time"].values
+    epochs = one["epoch"].values
+    for when in t[1:][np.diff(epochs) != 0]:
+        ax.axvline(when, color="0.85", lw=0.6, zorder=0)
+    ax.plot(t, one["rtt_ms"], color="C0", lw=1.3, drawstyle="steps-post",
+            label="RTT to the PoP (service path)")
+    ho = one["handover"].values.astype(bool)
+    ax.plot(t[ho], one["rtt_ms"].values[ho], "|", color="C3", ms=9, label="handover")
+    ax.set(ylabel="RTT (ms)", xlabel="time (UTC)", ylim=(0, None),
+           title=f"{one['terminal'].values} via PoP {ds['pop_code'].values[int(one['pop'])]}\n"
+                 f"{ds.attrs.get('constellation', '')}; epochs (grey) every "
+                 f"{ds.attrs.get('epoch_s', 15)} s")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.autofmt_xdate()
     return _finish(fig, save)

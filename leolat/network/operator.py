@@ -1,0 +1,237 @@
+"""An operator's ground segment and service rules: gateways, points of presence (PoPs), which
+PoP serves each country, and how terminals are served (epochs, elevation mask, GSO arc
+avoidance, the serving-satellite rule, per-segment delays).
+
+``Operator.preset("starlink")`` ships what public sources name, each row with its source:
+
+* PoPs: ``data/starlink_pops.csv``, the PoPs in Starlink's geofeed and reverse DNS
+  (``customer.<code>.pop.starlinkisp.net``), located at their PeeringDB facilities, as
+  compiled by the starlink-geoip project (github.com/clarkzjw/starlink-geoip).
+* Gateways: ``data/gateways.csv`` (FCC and other regulatory filings, town level). This is
+  a small part of the real ground segment (the operator reports over 100 gateway sites in
+  the US alone): see docs/service.md for how complete each region is, and bring better
+  data with :meth:`Operator.from_csv`.
+* Country -> PoP: ``data/starlink_pop_assignment.csv`` where the geofeed shows it; else the
+  nearest operational PoP in the terminal's country, else the nearest anywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..base import data as _data
+from ..base.errors import LeolatError, OperatorError
+from ..base.textfile import csv_rows, read_text_file
+from ..base.types import PathLike
+from ..base.validate import check_elevation_deg, check_number
+from ..ground.fiber import geodesic_km
+from ..ground.sites import Sites
+
+__all__ = ["Operator", "OperatorError", "SELECTIONS"]
+
+SELECTIONS = ("max_elevation", "longest_remaining", "seeded_random")
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Gateways, PoPs, country assignment and service rules of a LEO operator.
+
+    Attributes
+    ----------
+    name : str
+    gateways : Sites
+        Gateway sites (they have feeder links; they are exits, never relays).
+    pops : Sites
+        Points of presence, named by code; ``pop_kind`` says which serve customers.
+    pop_kind : (n_pops,) str
+        ``"netfac"`` (an operational PoP at an interconnection facility) or another kind
+        (community gateway, planned) that no country is assigned to by default.
+    assignment : dict of str to str
+        ISO 3166 country code -> PoP code, where known.
+    epoch_s, epoch_offset_s : float
+        The global reconfiguration schedule: serving satellites and routes are chosen at
+        ``t ≡ epoch_offset_s (mod epoch_s)`` seconds past the minute (15 and 12 s: measured,
+        see docs/service.md).
+    min_elevation_deg : float
+        Terminals use satellites at least this high (25°: SpaceX's 2020 modification).
+    gso_exclusion_deg : float
+        ... and at least this far from the geostationary arc as seen from the terminal
+        (22°: SpaceX's filing as quoted secondarily; see docs/service.md).
+    gateway_min_elevation_deg : float
+        Feeder links need this elevation at the gateway (25°, as for terminals).
+    selection : {"max_elevation", "longest_remaining", "seeded_random"}
+        Which eligible satellite serves: the highest; the one that stays above the mask
+        longest (then the highest); a reproducible random one (``seed``).
+    seed : int
+    user_link_ms, isl_hop_ms, gateway_ms, pop_ms : float
+        One-way delays added per segment besides light time (MAC scheduling, per
+        inter-satellite hop, at the gateway, at the PoP). 0 by default: light time only
+        (see docs/service.md for measured figures and their sensitivity).
+    """
+
+    name: str
+    gateways: Sites
+    pops: Sites
+    pop_kind: np.ndarray
+    assignment: dict = field(default_factory=dict)
+    epoch_s: float = 15.0
+    epoch_offset_s: float = 12.0
+    min_elevation_deg: float = 25.0
+    gso_exclusion_deg: float = 22.0
+    gateway_min_elevation_deg: float = 25.0
+    selection: str = "max_elevation"
+    seed: int = 0
+    user_link_ms: float = 0.0
+    isl_hop_ms: float = 0.0
+    gateway_ms: float = 0.0
+    pop_ms: float = 0.0
+
+    def __post_init__(self):
+        check_number(self.epoch_s, "epoch_s", error=OperatorError, low=0.0, low_inclusive=False)
+        check_number(self.epoch_offset_s, "epoch_offset_s", error=OperatorError, low=0.0)
+        for name in ("min_elevation_deg", "gateway_min_elevation_deg"):
+            check_elevation_deg(getattr(self, name), error=OperatorError)
+        check_number(self.gso_exclusion_deg, "gso_exclusion_deg", error=OperatorError, low=0.0,
+                     high=90.0, high_inclusive=False)
+        if self.selection not in SELECTIONS:
+            raise OperatorError(f"selection must be one of {SELECTIONS}, got {self.selection!r}")
+        for name in ("user_link_ms", "isl_hop_ms", "gateway_ms", "pop_ms"):
+            check_number(getattr(self, name), name, error=OperatorError, low=0.0)
+        if not len(self.gateways):
+            raise OperatorError(f"{self.name}: no gateways")
+        if not np.any(self.pop_kind == "netfac"):
+            raise OperatorError(f"{self.name}: no operational PoP (kind 'netfac')")
+        codes = set(self.pops.names.tolist())
+        for country, pop in self.assignment.items():
+            if pop not in codes:
+                raise OperatorError(f"{self.name}: country {country} is assigned to unknown PoP "
+                                    f"{pop!r}")
+
+    # ----------------------------------------------------------------- constructors
+    @classmethod
+    def preset(cls, name: str = "starlink", **rules) -> Operator:
+        """The shipped operator ``"starlink"``; keyword arguments override its rules
+        (``Operator.preset("starlink", min_elevation_deg=40)``)."""
+        if name != "starlink":
+            raise OperatorError(f"unknown operator preset {name!r}; the shipped one is 'starlink'")
+        from ..ground.tables import gateways
+
+        pops, kind = _read_pops(io.StringIO(_data.read_text("starlink_pops.csv")),
+                                "data/starlink_pops.csv")
+        assign = _read_assignment(io.StringIO(_data.read_text("starlink_pop_assignment.csv")),
+                                  "data/starlink_pop_assignment.csv", pops)
+        return cls("starlink", gateways(), pops, kind, assign, **rules)
+
+    @classmethod
+    def from_csv(cls, name: str, *, gateways: PathLike, pops: PathLike,
+                 assignment: PathLike | None = None, **rules) -> Operator:
+        """An operator from your own tables: gateways (``name, lat_deg, lon_deg``), PoPs
+        (``code, lat_deg, lon_deg, country[, kind]``) and optionally the country
+        assignment (``country, pop``). Errors name the file, line and field."""
+        gw = Sites.from_csv(gateways)
+        path = Path(pops)
+
+        def error(message, line):
+            return OperatorError(f"{path}{'' if line is None else f', line {line}'}: {message}")
+
+        p, kind = _read_pops(io.StringIO(read_text_file(path, error)), str(path))
+        assign = {}
+        if assignment is not None:
+            apath = Path(assignment)
+
+            def aerror(message, line):
+                return OperatorError(f"{apath}{'' if line is None else f', line {line}'}: {message}")
+
+            assign = _read_assignment(io.StringIO(read_text_file(apath, aerror)), str(apath), p)
+        return cls(name, gw, p, kind, assign, **rules)
+
+    def with_rules(self, **rules) -> Operator:
+        """A copy with other rules (``epoch_s``, ``min_elevation_deg``, delays, ...)."""
+        return replace(self, **rules)
+
+    # ----------------------------------------------------------------- assignment
+    def pop_for(self, sites: Sites) -> np.ndarray:
+        """(n_sites,) int: the PoP serving each site — the country's assigned PoP, else the
+        nearest operational PoP in its country, else the nearest operational PoP."""
+        open_ = np.nonzero(self.pop_kind == "netfac")[0]
+        index = {str(c): k for k, c in enumerate(self.pops.names)}
+        d = geodesic_km(sites.lat_deg[:, None], sites.lon_deg[:, None],
+                        self.pops.lat_deg[None, open_], self.pops.lon_deg[None, open_])
+        out = np.empty(len(sites), np.int64)
+        countries = sites.country if sites.country is not None else np.full(len(sites), "")
+        pop_country = self.pops.country if self.pops.country is not None else np.full(len(self.pops), "")
+        for i in range(len(sites)):
+            c = str(countries[i])
+            if c in self.assignment:
+                out[i] = index[self.assignment[c]]
+                continue
+            same = pop_country[open_] == c
+            pick = np.nonzero(same)[0] if c and same.any() else np.arange(open_.size)
+            out[i] = open_[pick[np.argmin(d[i, pick])]]
+        return out
+
+    def __repr__(self) -> str:
+        n_open = int(np.count_nonzero(self.pop_kind == "netfac"))
+        return (f"Operator({self.name!r}: {len(self.gateways)} gateways, {n_open} PoPs "
+                f"({len(self.pops)} listed), {len(self.assignment)} country assignments; "
+                f"epochs {self.epoch_s:g} s at +{self.epoch_offset_s:g} s, mask "
+                f"{self.min_elevation_deg:g}°, GSO arc {self.gso_exclusion_deg:g}°, "
+                f"{self.selection})")
+
+
+def _read_pops(text: io.StringIO, where: str) -> tuple[Sites, np.ndarray]:
+    def error(message, line):
+        return OperatorError(f"{where}{'' if line is None else f', line {line}'}: {message}")
+
+    header, rows = csv_rows(text.getvalue(), error)
+    for need in ("code", "lat_deg", "lon_deg", "country"):
+        if need not in header:
+            raise OperatorError(f"{where}: no {need!r} column (header is {header})")
+    codes, lat, lon, country, kind = [], [], [], [], []
+    for line, row in rows:
+        code = (row.get("code") or "").strip()
+        if not code:
+            raise OperatorError(f"{where}, line {line}, column 'code': empty")
+        for col in ("lat_deg", "lon_deg"):
+            try:
+                float(row[col])
+            except (TypeError, ValueError):
+                raise OperatorError(f"{where}, line {line}, column {col!r}: {row[col]!r} is not "
+                                    f"a number") from None
+        c = (row.get("country") or "").strip().upper()
+        if len(c) != 2 or not c.isalpha():
+            raise OperatorError(f"{where}, line {line}, column 'country': {c!r} is not an ISO "
+                                f"3166 two-letter code")
+        codes.append(code)
+        lat.append(float(row["lat_deg"]))
+        lon.append(float(row["lon_deg"]))
+        country.append(c)
+        kind.append((row.get("kind") or "netfac").strip())
+    if not codes:
+        raise OperatorError(f"{where}: no PoPs")
+    try:
+        sites = Sites(codes, lat, lon, country=country)
+    except LeolatError as exc:
+        raise OperatorError(f"{where}: {exc}") from None
+    return sites, np.array(kind)
+
+
+def _read_assignment(text: io.StringIO, where: str, pops: Sites) -> dict:
+    codes = set(pops.names.tolist())
+    out = {}
+    reader = csv.DictReader(text)
+    for line, row in enumerate(reader, 2):
+        c = (row.get("country") or "").strip().upper()
+        pop = (row.get("pop") or "").strip()
+        if len(c) != 2 or not c.isalpha():
+            raise OperatorError(f"{where}, line {line}, column 'country': {c!r} is not an ISO "
+                                f"3166 two-letter code")
+        if pop not in codes:
+            raise OperatorError(f"{where}, line {line}, column 'pop': unknown PoP {pop!r}")
+        out[c] = pop
+    return out
