@@ -179,3 +179,47 @@ def test_bad_tables_name_file_line_and_field(tmp_path):
         Operator.from_csv("mine", gateways=gw, pops=pops, assignment=assign)
     op = Operator.from_csv("mine", gateways=gw, pops=pops)
     assert op.pop_for(Sites(["x"], [48.0], [2.0], country=["FR"])).tolist() == [0]
+
+
+def test_outages_move_traffic_to_another_gateway_pop_or_satellite(gen1):
+    op = Operator.preset("starlink")
+    london = Sites.from_cities(["London"])
+    grid = TimeGrid.from_utc(T0, 120, 5)
+    normal = service_latency(gen1, op, london, grid)
+    g0 = int(normal.gateway.values[0, 0])
+    name = str(op.gateways.names[g0])
+    cut = service_latency(gen1, op, london, grid, scenario=leolat.Scenario("gw").gateway_down(
+        name, start="2026-12-01T00:01:00Z"))
+    before, after = cut.gateway.values[:12, 0], cut.gateway.values[12:, 0]
+    np.testing.assert_array_equal(before, normal.gateway.values[:12, 0])
+    assert g0 not in set(after.tolist()) and np.isfinite(cut.rtt_ms.values[12:, 0]).all()
+    # a PoP down: London is served from the next nearest PoP, farther away
+    pop = str(op.pops.names[int(normal.pop.values[0, 0])])
+    moved = service_latency(gen1, op, london, grid, scenario=leolat.Scenario("pop").pop_down(pop))
+    assert (moved.pop.values != normal.pop.values).all()
+    assert np.nanmedian(moved.rtt_ms.values) > np.nanmedian(normal.rtt_ms.values)
+    # the serving satellite failed: never serving again
+    s0 = int(normal.serving_sat.values[0, 0])
+    failed = service_latency(gen1, op, london, grid,
+                             scenario=leolat.Scenario("sat").fail_satellites(s0))
+    assert s0 not in set(failed.serving_sat.values.ravel().tolist())
+    with pytest.raises(leolat.ScenarioError, match="fiber cuts are not part of the service path"):
+        service_latency(gen1, op, london, grid, scenario=leolat.Scenario("f").cut_fiber("WACS"))
+    with pytest.raises(leolat.ScenarioError, match="has no gateway 'Atlantis'"):
+        service_latency(gen1, op, london, grid,
+                        scenario=leolat.Scenario("g").gateway_down("Atlantis"))
+
+
+def test_the_service_command_prints_the_summary_and_plots(tmp_path):
+    from .test_cli import _run
+
+    out = _run("service", "--sites", "London;Madrid", "--destinations", "aws:eu-central-1",
+               "--start", T0, "--duration", "120", "--step", "5",
+               "--constellation", "starlink-gen1", "--plot", str(tmp_path / "s.png"),
+               "--out", str(tmp_path / "s.csv"))
+    assert out.returncode == 0, out.stderr
+    assert "PoPs: London, GB -> lndngbr1, Madrid, ES -> mdrdesp1" in out.stdout
+    assert "rtt_p50_ms" in out.stdout and "aws:eu-central-1" in out.stdout
+    assert (tmp_path / "s.png").stat().st_size > 10_000
+    table = leolat.read_result(tmp_path / "s.csv")
+    assert list(table.terminal) == ["London, GB", "Madrid, ES"]

@@ -300,9 +300,9 @@ def isl_csr(r, a, b, cross, max_range_km, min_radius_km, lat_cutoff_deg, indptr,
 
 
 @pjit
-def evaluate_paths(r, site, terminals, serving, path, n_hops, exit_gw, gw_site, min_el_deg,
-                   gw_min_el_deg, max_range_km, min_radius_km, out_user_km, out_isl_km,
-                   out_feeder_km, out_ok, out_serving_ok):
+def evaluate_paths(r, site, terminals, serving, path, n_hops, exit_gw, gw_site, gw_on,
+                   min_el_deg, gw_min_el_deg, max_range_km, min_radius_km, out_user_km,
+                   out_isl_km, out_feeder_km, out_ok, out_serving_ok):
     """Light-km of each terminal's fixed path at positions r: terminal -> path[j, 0]
     (its serving satellite) -> ... -> path[j, n_hops[j]] (the exit satellite) -> gateway.
     ``out_serving_ok``: the serving satellite is still above the mask; ``out_ok``: every
@@ -324,7 +324,7 @@ def evaluate_paths(r, site, terminals, serving, path, n_hops, exit_gw, gw_site, 
         dx, dy, dz = x - site[k, SITE_X], y - site[k, SITE_Y], z - site[k, SITE_Z]
         out_user_km[j] = math.sqrt(dx * dx + dy * dy + dz * dz)
         g = exit_gw[j]
-        if g < 0:
+        if g < 0 or not gw_on[g]:
             continue
         total, ok = 0.0, True
         for h in range(n_hops[j]):
@@ -347,12 +347,14 @@ def evaluate_paths(r, site, terminals, serving, path, n_hops, exit_gw, gw_site, 
 
 
 @jit
-def feeder_links(r, gw_site, min_el_deg, out_g, out_s):
+def feeder_links(r, gw_site, gw_on, min_el_deg, out_g, out_s):
     """Every (gateway, satellite) pair with the satellite at least ``min_el_deg`` above the
     gateway, by the sine of the elevation (no atan2); returns how many were written."""
     sin_min = math.sin(min_el_deg / _RAD2DEG)
     m = 0
     for g in range(gw_site.shape[0]):
+        if not gw_on[g]:
+            continue
         sx, sy, sz = gw_site[g, SITE_X], gw_site[g, SITE_Y], gw_site[g, SITE_Z]
         ux = gw_site[g, SITE_COS_LAT] * gw_site[g, SITE_COS_LON]
         uy = gw_site[g, SITE_COS_LAT] * gw_site[g, SITE_SIN_LON]

@@ -45,7 +45,7 @@ def cmd_service(args) -> int:
     ds = service_latency(constellation, operator, terminals, times, destinations=destinations)
     print(f"{constellation!r}; {_window(times, args)}")
     print(f"{operator!r}")
-    pops = ds["pop_code"].values[ds["pop"].values]
+    pops = ds["pop_code"].values[ds["pop"].values[0]]
     print("PoPs: " + ", ".join(f"{t} -> {p}" for t, p in zip(ds["terminal"].values, pops)))
     print("light time only (no scheduling or processing delays: see docs/service.md)\n")
     _print_table(service_summary(ds), "{:.1f}")

@@ -155,10 +155,15 @@ class Operator:
         return replace(self, **rules)
 
     # ----------------------------------------------------------------- assignment
-    def pop_for(self, sites: Sites) -> np.ndarray:
+    def pop_for(self, sites: Sites, *, down: tuple[int, ...] = ()) -> np.ndarray:
         """(n_sites,) int: the PoP serving each site — the country's assigned PoP, else the
-        nearest operational PoP in its country, else the nearest operational PoP."""
-        open_ = np.nonzero(self.pop_kind == "netfac")[0]
+        nearest operational PoP in its country, else the nearest operational PoP; PoPs in
+        ``down`` (indices) serve no one (their countries fall back to the nearest others)."""
+        usable = (self.pop_kind == "netfac")
+        usable[list(down)] = False
+        open_ = np.nonzero(usable)[0]
+        if not open_.size:
+            raise OperatorError(f"{self.name}: every PoP is down")
         index = {str(c): k for k, c in enumerate(self.pops.names)}
         d = geodesic_km(sites.lat_deg[:, None], sites.lon_deg[:, None],
                         self.pops.lat_deg[None, open_], self.pops.lon_deg[None, open_])
@@ -167,7 +172,7 @@ class Operator:
         pop_country = self.pops.country if self.pops.country is not None else np.full(len(self.pops), "")
         for i in range(len(sites)):
             c = str(countries[i])
-            if c in self.assignment:
+            if c in self.assignment and index[self.assignment[c]] not in down:
                 out[i] = index[self.assignment[c]]
                 continue
             same = pop_country[open_] == c

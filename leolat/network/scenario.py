@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Scenario", "Outage", "ResolvedScenario"]
 
-_KINDS = ("fiber", "gateway", "satellite", "plane")
+_KINDS = ("fiber", "gateway", "satellite", "plane", "pop")
 
 
 
@@ -65,6 +65,8 @@ class Outage:
             what = f"GSLs of {t[0]}"
         elif self.kind == "satellite":
             what = f"satellites {', '.join(map(str, t))}"
+        elif self.kind == "pop":
+            what = f"PoP {t[0]}"
         else:
             what = f"shell {t[0]} plane {t[1]}"
         when = "" if self.start is None and self.end is None else \
@@ -133,6 +135,12 @@ class Scenario:
                      end: InstantLike | None = None) -> Scenario:
         """Take down every GSL of the ground node ``name`` (a gateway or a site's terminal)."""
         return self._add("gateway", (str(name),), start, end)
+
+    def pop_down(self, code: str, *, start: InstantLike | None = None,
+                 end: InstantLike | None = None) -> Scenario:
+        """Take a point of presence of an operator down (:func:`leolat.service_latency`):
+        the countries it serves are served from the next nearest PoP meanwhile."""
+        return self._add("pop", (str(code),), start, end)
 
     def fail_satellites(self, satellites: int | str | Sequence[int | str], *, start: InstantLike | None = None,
                         end: InstantLike | None = None) -> Scenario:
@@ -204,6 +212,9 @@ class Scenario:
                                         f"{shell} ({n_sh} shell(s); planes need plane numbers: a "
                                         f"Walker preset or infer_shells())")
                 failed.append(FailedSatellites(members.astype(np.int64), t0, t1))
+            elif o.kind == "pop":
+                raise ScenarioError(f"{where}: a PoP outage belongs to an operator's service; "
+                                    f"use leolat.service_latency(..., scenario=...)")
             else:
                 raise ScenarioError(f"{where}: unknown kind; kinds are {_KINDS}")
         arr = Outages(np.array(items, np.int64), np.array(t0s, np.int64), np.array(t1s, np.int64))

@@ -27,8 +27,9 @@ import numpy as np
 from .._kernels import service as _ks
 from ..base.budget import DEFAULT_MEMORY_BUDGET_MB
 from ..base.constants import SPEED_OF_LIGHT_KM_S, WGS84_A_KM
-from ..base.errors import OperatorError
+from ..base.errors import OperatorError, ScenarioError
 from ..base.types import ArrayLike
+from ..base.validate import did_you_mean
 from ..ground.baseline import MATCH_KM, fiber_bound_rtt_ms, terrestrial_rtt_ms
 from ..ground.fiber import geodesic_km
 from ..ground.site_frames import site_frames
@@ -37,6 +38,7 @@ from ..reference.time import TimeGrid, TimeLike, as_timegrid
 from .links import LinkPolicy
 from .operator import SELECTIONS, Operator
 from .routing import Network
+from .scenario import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,7 +65,8 @@ def epoch_index(times: TimeGrid, operator: Operator) -> np.ndarray:
 class _Routes:
     """Per-PoP exit distances at one instant, computed on demand."""
 
-    def __init__(self, r, net: Network, links, gw_frames, backhaul_km, operator: Operator):
+    def __init__(self, r, net: Network, links, gw_frames, backhaul_km, operator: Operator,
+                 gw_on: np.ndarray):
         self.r = r
         self.gw_frames = gw_frames
         self.backhaul_km = backhaul_km
@@ -80,7 +83,8 @@ class _Routes:
         # Every (gateway, satellite) feeder link usable now, and its length.
         g_idx = np.empty(len(gw_frames) * n, np.int64)
         s_idx = np.empty(len(gw_frames) * n, np.int64)
-        m = _ks.feeder_links(r, gw_frames, float(operator.gateway_min_elevation_deg), g_idx, s_idx)
+        m = _ks.feeder_links(r, gw_frames, gw_on, float(operator.gateway_min_elevation_deg), g_idx,
+                             s_idx)
         self.g_idx, self.s_idx = g_idx[:m], s_idx[:m]
         self.feeder = np.linalg.norm(r[self.s_idx] - gw_frames[self.g_idx, :3], axis=1)
         self.cache: dict[int, tuple] = {}
@@ -137,6 +141,7 @@ def _path(nxt: np.ndarray, s: int, out: np.ndarray) -> int:
 def service_latency(constellation: Constellation, operator: Operator, terminals: Sites,
                     times: TimeLike, *, destinations: Sites | None = None,
                     policy: LinkPolicy | None = None, service: ArrayLike | None = None,
+                    scenario: Scenario | None = None,
                     memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB) -> xr.Dataset:
     """Latency of each terminal's service, step by step, as the operator carries it.
 
@@ -156,6 +161,12 @@ def service_latency(constellation: Constellation, operator: Operator, terminals:
         Laser topology and limits (default: ``LinkPolicy()``, +Grid, 5,000 km).
     service : array_like of bool, optional
         Satellites that serve (default: all but direct-to-cell ones).
+    scenario : Scenario, optional
+        Outages, as in the hybrid model: ``gateway_down(name)`` (its traffic moves to the
+        next cheapest gateway), ``pop_down(code)`` (its countries are served from the next
+        nearest PoP), ``fail_satellites`` / ``fail_plane`` (never serving, never relaying).
+        Fiber cuts are not part of the service path (backhaul is the terrestrial estimate)
+        and are refused.
 
     Returns
     -------
@@ -164,8 +175,10 @@ def service_latency(constellation: Constellation, operator: Operator, terminals:
         ``user_link_ms``, ``isl_ms``, ``feeder_ms``, ``backhaul_ms``, ``processing_ms``
         (``one_way_ms`` is their sum, ``rtt_ms`` twice it: the model is symmetric);
         ``serving_sat`` (-1 when none is eligible), ``gateway``, ``pop`` (indices into the
-        coordinates ``gateway_name``, ``pop_code``), ``isl_hops``, ``handover`` (the serving
-        satellite changed at this step). NaN where no satellite serves or no route exists.
+        coordinates ``gateway_name``, ``pop_code``; the PoP changes only in a PoP outage),
+        ``isl_hops``, ``handover`` (the serving satellite changed at this step). NaN where no
+        satellite serves or no route exists. With ``destinations``: ``destination_rtt_ms``
+        (time, terminal, destination).
     """
     import xarray as xr
 
@@ -183,6 +196,7 @@ def service_latency(constellation: Constellation, operator: Operator, terminals:
     pops = operator.pops
     backhaul_ms = backhaul_one_way_ms(operator) + operator.gateway_ms
     backhaul_km = backhaul_ms * C_KM_PER_MS
+    gw_down, pop_down, sat_down = _resolve(scenario, operator, constellation, grid)
     rule = SELECTIONS.index(operator.selection)
     epochs = epoch_index(grid, operator)
     topo_epoch = np.floor(grid.offsets_s / float(policy.topology_epoch_s)).astype(np.int64)
@@ -201,6 +215,8 @@ def service_latency(constellation: Constellation, operator: Operator, terminals:
     user_km, isl_km, feeder_km = np.empty(n_k), np.empty(n_k), np.empty(n_k)
     ok, serving_ok = np.empty(n_k, bool), np.empty(n_k, bool)
     service_mask = net.service
+    pop_out = np.empty((n_t, n_k), np.int64)
+    pops_by_down: dict[tuple, np.ndarray] = {}
 
     topology: dict = {"epoch": None, "links": None}
 
@@ -211,7 +227,8 @@ def service_latency(constellation: Constellation, operator: Operator, terminals:
             if topo_epoch[state["g"]] != topology["epoch"]:
                 topology["epoch"] = topo_epoch[state["g"]]
                 topology["links"] = net.isl_links_at_positions(r)
-            state["routes"] = _Routes(r, net, topology["links"], gw_frames, backhaul_km, operator)
+            state["routes"] = _Routes(r, net, topology["links"], gw_frames, backhaul_km, operator,
+                                      state["gw_on"])
         wanted_by_pop: dict[int, np.ndarray] = {}
         for j in which:
             s = int(serving[j])
@@ -246,12 +263,26 @@ def service_latency(constellation: Constellation, operator: Operator, terminals:
         for lt in range(len(eph.times)):
             r = np.ascontiguousarray(eph.r_itrf_km[lt])
             r[~service_mask] = np.nan  # out of service: never serving, never relaying
-            state = {"routes": None, "g": g}
+            for t0, t1, idx in sat_down:
+                if t0 <= g < t1:
+                    r[idx] = np.nan  # failed: never serving, never relaying
+            gw_on = np.ones(len(operator.gateways), bool)
+            for t0, t1, k in gw_down:
+                if t0 <= g < t1:
+                    gw_on[k] = False
+            down = tuple(sorted({k for t0, t1, k in pop_down if t0 <= g < t1}))
+            if down not in pops_by_down:
+                pops_by_down[down] = operator.pop_for(terminals, down=down)
+            moved = np.nonzero(pops_by_down[down] != pop_of)[0]
+            pop_of[:] = pops_by_down[down]
+            state = {"routes": None, "g": g, "gw_on": gw_on}
             if epochs[g] != current_epoch:  # a reconfiguration: everyone re-served, re-routed
                 current_epoch = epochs[g]
                 reserve(terms, r, g)
                 route(terms, r, state)
-            _ks.evaluate_paths(r, frames, terms, serving, path, n_hops, exit_gw, gw_frames,
+            elif moved.size:  # their PoP went down or came back: re-route now
+                route(moved, r, state)
+            _ks.evaluate_paths(r, frames, terms, serving, path, n_hops, exit_gw, gw_frames, gw_on,
                                operator.min_elevation_deg, operator.gateway_min_elevation_deg,
                                float(policy.max_isl_range_km),
                                WGS84_A_KM + float(policy.grazing_altitude_km), user_km, isl_km,
@@ -265,7 +296,8 @@ def service_latency(constellation: Constellation, operator: Operator, terminals:
                 route(broken, r, state)
             if lost.size or broken.size:
                 _ks.evaluate_paths(r, frames, terms, serving, path, n_hops, exit_gw, gw_frames,
-                                   operator.min_elevation_deg, operator.gateway_min_elevation_deg,
+                                   gw_on, operator.min_elevation_deg,
+                                   operator.gateway_min_elevation_deg,
                                    float(policy.max_isl_range_km),
                                    WGS84_A_KM + float(policy.grazing_altitude_km), user_km,
                                    isl_km, feeder_km, ok, serving_ok)
@@ -278,6 +310,7 @@ def service_latency(constellation: Constellation, operator: Operator, terminals:
             gw_out[g] = gw_ok
             out["backhaul"][g] = np.where(good, backhaul_ms[np.maximum(gw_ok, 0), pop_of]
                                           - operator.gateway_ms, np.nan)
+            pop_out[g] = pop_of
             hops_out[g] = np.where(good, n_hops, -1)
             g += 1
 
@@ -294,7 +327,7 @@ def service_latency(constellation: Constellation, operator: Operator, terminals:
          "feeder_ms": (tk, out["feeder"]), "backhaul_ms": (tk, out["backhaul"]),
          "processing_ms": (tk, processing), "serving_sat": (tk, sat_out),
          "gateway": (tk, gw_out), "isl_hops": (tk, hops_out), "handover": (tk, handover),
-         "pop": (("terminal",), pop_of), "epoch": (("time",), epochs)},
+         "pop": (tk, pop_out), "epoch": (("time",), epochs)},
         coords={"time": grid.utc, "terminal": terminals.names.astype(str),
                 "gateway_name": (("gateway_index",), operator.gateways.names.astype(str)),
                 "pop_code": (("pop_index",), pops.names.astype(str))},
@@ -310,20 +343,69 @@ def service_latency(constellation: Constellation, operator: Operator, terminals:
     for k in ("rtt_ms", "one_way_ms", "user_link_ms", "isl_ms", "feeder_ms", "backhaul_ms",
               "processing_ms"):
         ds[k].attrs["units"] = "ms"
+    if scenario is not None:
+        ds.attrs["scenario"] = scenario.describe()
     if destinations is not None:
-        p = pops[pop_of] if n_k else pops
-        d_rtt, _ = terrestrial_rtt_ms(np.repeat(p.lat_deg, len(destinations)),
-                                      np.repeat(p.lon_deg, len(destinations)),
-                                      np.tile(destinations.lat_deg, n_k),
-                                      np.tile(destinations.lon_deg, n_k))
-        beyond = d_rtt.reshape(n_k, len(destinations))
+        n_p, n_d = len(pops), len(destinations)
+        d_rtt, _ = terrestrial_rtt_ms(np.repeat(pops.lat_deg, n_d), np.repeat(pops.lon_deg, n_d),
+                                      np.tile(destinations.lat_deg, n_p),
+                                      np.tile(destinations.lon_deg, n_p))
+        beyond = d_rtt.reshape(n_p, n_d)  # PoP -> destination, for the PoP of each step
         ds = ds.assign_coords(destination=destinations.names.astype(str))
         ds["destination_rtt_ms"] = (("time", "terminal", "destination"),
-                                    ds["rtt_ms"].values[:, :, None] + beyond[None])
+                                    ds["rtt_ms"].values[:, :, None] + beyond[pop_out])
         ds["destination_rtt_ms"].attrs.update(units="ms", long_name=(
             "round trip to the destination: the service to the PoP, then the terrestrial "
             "estimate PoP -> destination"))
     return ds
+
+
+def _resolve(scenario, operator: Operator, constellation, grid: TimeGrid):
+    """Gateway, PoP and satellite outages of ``scenario`` as (t0, t1, index) step ranges."""
+    from .scenario import _steps
+
+    gw: list = []
+    pop: list = []
+    sat: list = []
+    if scenario is None:
+        return gw, pop, sat
+    if not isinstance(scenario, Scenario):
+        raise ScenarioError(f"scenario must be a leolat.Scenario, got {type(scenario).__name__}")
+    gnames = [str(n) for n in operator.gateways.names]
+    pnames = [str(n) for n in operator.pops.names]
+    for k, o in enumerate(scenario.outages):
+        where = f"scenario {scenario.name!r}, outage {k} ({o.kind} {o.target})"
+        t0, t1 = _steps(grid, o.start, o.end)
+        if o.kind == "gateway":
+            if o.target[0] not in gnames:
+                raise ScenarioError(f"{where}: {operator.name} has no gateway {o.target[0]!r}"
+                                    + did_you_mean(o.target[0], gnames))
+            gw.append((t0, t1, gnames.index(o.target[0])))
+        elif o.kind == "pop":
+            if o.target[0] not in pnames:
+                raise ScenarioError(f"{where}: {operator.name} has no PoP {o.target[0]!r}"
+                                    + did_you_mean(o.target[0], pnames))
+            pop.append((t0, t1, pnames.index(o.target[0])))
+        elif o.kind == "satellite":
+            idx = []
+            for s in o.target:
+                hits = ([int(s)] if isinstance(s, (int, np.integer)) and 0 <= int(s) < len(constellation)
+                        else np.nonzero(constellation.names == s)[0].tolist())
+                if not hits:
+                    raise ScenarioError(f"{where}: no satellite {s!r}")
+                idx += hits
+            sat.append((t0, t1, np.array(idx, np.int64)))
+        elif o.kind == "plane":
+            shell, plane = o.target
+            members = np.nonzero((constellation.shell == shell) & (constellation.plane == plane))[0]
+            if not members.size:
+                raise ScenarioError(f"{where}: no plane {plane} in shell {shell}")
+            sat.append((t0, t1, members))
+        else:
+            raise ScenarioError(f"{where}: fiber cuts are not part of the service path (its "
+                                f"backhaul is the terrestrial estimate); cut the WAN's fiber "
+                                f"with run_scenario")
+    return gw, pop, sat
 
 
 def _ahead(constellation, grid, g, operator, service_mask):

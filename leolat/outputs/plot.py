@@ -274,7 +274,7 @@ def service_timeseries(ds: xr.Dataset, terminal: str | int = 0, *, ax: Axes | No
     ho = one["handover"].values.astype(bool)
     ax.plot(t[ho], one["rtt_ms"].values[ho], "|", color="C3", ms=9, label="handover")
     ax.set(ylabel="RTT (ms)", xlabel="time (UTC)", ylim=(0, None),
-           title=f"{one['terminal'].values} via PoP {ds['pop_code'].values[int(one['pop'])]}\n"
+           title=f"{one['terminal'].values} via PoP {ds['pop_code'].values[int(one['pop'][0])]}\n"
                  f"{ds.attrs.get('constellation', '')}; epochs (grey) every "
                  f"{ds.attrs.get('epoch_s', 15)} s")
     ax.legend(loc="lower right", fontsize=8)
