@@ -381,3 +381,30 @@ def test_scenario_periods_cover_the_window_once():
     assert np.all(total == 1)
     late = Scenario().cut_fiber("A", start="2026-11-25T00:00Z")  # after the window
     assert [p for p, _ in scenario_periods(late, times)] == ["all"]
+
+
+def test_with_an_operator_the_leo_medium_is_the_service_path(africa):
+    from leolat import Operator, service_latency
+
+    net, times, pairs = africa
+    op = Operator.preset("starlink")
+    cut = Scenario("West Africa cut").cut_fiber("WACS", start="2026-11-24T00:05Z") \
+        .cut_fiber("MainOne", start="2026-11-24T00:05Z") \
+        .cut_fiber("Equiano", start="2026-11-24T00:05Z")
+    ds = run_scenario(net, times, pairs, cut, routing="fiber_first", operator=op)
+    lagos = ds.sel(pair="Lagos, NG->aws:eu-central-1")
+    assert set(lagos.medium.values[:10].tolist()) == {"fiber"}
+    assert set(lagos.medium.values[10:].tolist()) == {"leo"}
+    # The LEO medium is exactly the service latency to the office's PoP and on to the region.
+    offices = net.sites[[0, 1, 2]]
+    svc = service_latency(net.constellation, op, offices, times,
+                          destinations=net.sites[[len(net.sites) - 1]], policy=net.policy,
+                          service=net.service)
+    np.testing.assert_array_equal(ds.leo_only_rtt_ms.values, svc.destination_rtt_ms.values[:, :, 0])
+    np.testing.assert_array_equal(lagos.rtt_ms.values[10:], lagos.leo_only_rtt_ms.values[10:])
+    assert np.all(ds.normal_rtt_ms.values == ds.fiber_only_rtt_ms.values[:1])  # fiber before
+    table = compare_scenarios(net, [Scenario(), cut], times, pairs, routing="fiber_first",
+                              operator=op)
+    during = table[(table.scenario == "West Africa cut") & (table.period == "during")
+                   & table.pair.str.startswith("Lagos")].iloc[0]
+    assert during.pct_leo == 100.0 and during.reachable_pct == 100.0

@@ -33,10 +33,12 @@ from ..orbits.propagate import DEFAULT_BACKEND
 from ..reference.time import TimeLike, as_timegrid
 from .geo import geo_bent_pipe_rtt_ms
 from .links import LinkPolicy
+from .operator import Operator
 from .pairs import PairSpec
 from .routes import Routes, RoutingVariant
 from .routing import Network
 from .scenario import Scenario
+from .service_hybrid import service_scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -108,12 +110,24 @@ def run_scenario(network: Network, times: TimeLike, pairs: PairSpec = "all",
                  scenario: Scenario | None = None, *, routing: str = "fastest",
                  geo_longitudes_deg: ArrayLike | None = None, geo_min_elevation_deg: float = 10.0,
                  memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,
-                 normal: Routes | None = None) -> xr.Dataset:
+                 normal: Routes | None = None, operator: Operator | None = None) -> xr.Dataset:
     """:func:`hybrid_latency` on an existing hybrid :class:`~leolat.Network`.
 
     ``normal`` may pass the no-failure routes of the same times and pairs (from
     ``network.route(times, pairs)``) when several scenarios share them.
+
+    With an ``operator``, the LEO medium is the operator's service path — the office's
+    serving satellite, lasers to a gateway, the country's PoP, then the terrestrial estimate
+    to the destination (:func:`leolat.network.service_hybrid.service_scenario`) — instead of
+    the shortest path through satellites and ground nodes.
     """
+    if operator is not None:
+        if routing not in ROUTINGS:
+            raise LeolatError(f"routing must be one of {ROUTINGS}, got {routing!r}")
+        return service_scenario(network, operator, times, pairs, scenario, routing=routing,
+                                geo_longitudes_deg=geo_longitudes_deg,
+                                geo_min_elevation_deg=geo_min_elevation_deg,
+                                memory_budget_mb=memory_budget_mb)
     if network.terrestrial is None:
         raise LeolatError("hybrid routing needs a Network built over a leolat.Terrestrial "
                           "(its ground nodes and fiber links)")
@@ -284,8 +298,8 @@ def compare_scenarios(network: Network, scenarios: Iterable[Scenario], times: Ti
     if not scenarios:
         raise LeolatError("compare_scenarios needs at least one Scenario")
     grid = as_timegrid(times)
-    normal = network.route(grid, pairs,
-                           memory_budget_mb=kw.get("memory_budget_mb", DEFAULT_MEMORY_BUDGET_MB))
+    normal = None if kw.get("operator") is not None else network.route(
+        grid, pairs, memory_budget_mb=kw.get("memory_budget_mb", DEFAULT_MEMORY_BUDGET_MB))
     tables = []
     periods = {sc.name: scenario_periods(sc, grid) if split else [("all", np.ones(len(grid), bool))]
                for sc in scenarios}
