@@ -130,16 +130,21 @@ class Operator:
     @classmethod
     def from_csv(cls, name: str, *, gateways: PathLike, pops: PathLike,
                  assignment: PathLike | None = None, **rules) -> Operator:
-        """An operator from your own tables: gateways (``name, lat_deg, lon_deg``), PoPs
-        (``code, lat_deg, lon_deg, country[, kind]``) and optionally the country
-        assignment (``country, pop``). Errors name the file, line and field."""
-        gw = Sites.from_csv(gateways)
+        """An operator from your own tables or maps: gateways (CSV ``name, lat_deg, lon_deg``,
+        or KML point placemarks), PoPs (CSV ``code, lat_deg, lon_deg, country[, kind]``, or
+        KML placemarks named by code with ``country`` (and ``kind``) in ExtendedData) and
+        optionally the country assignment (CSV ``country, pop``). Errors name the file, line
+        or placemark, and field."""
+        gw = _read_gateways(Path(gateways))
         path = Path(pops)
 
         def error(message, line):
             return OperatorError(f"{path}{'' if line is None else f', line {line}'}: {message}")
 
-        p, kind = _read_pops(io.StringIO(read_text_file(path, error)), str(path))
+        if path.suffix.lower() == ".kml":
+            p, kind = _pops_from_kml(path)
+        else:
+            p, kind = _read_pops(io.StringIO(read_text_file(path, error)), str(path))
         assign = {}
         if assignment is not None:
             apath = Path(assignment)
@@ -153,6 +158,8 @@ class Operator:
     def with_rules(self, **rules) -> Operator:
         """A copy with other rules (``epoch_s``, ``min_elevation_deg``, delays, ...)."""
         return replace(self, **rules)
+
+    from_files = from_csv  # the same, for KML maps as well as CSV tables
 
     # ----------------------------------------------------------------- assignment
     def pop_for(self, sites: Sites, *, down: tuple[int, ...] = ()) -> np.ndarray:
@@ -187,6 +194,32 @@ class Operator:
                 f"epochs {self.epoch_s:g} s at +{self.epoch_offset_s:g} s, mask "
                 f"{self.min_elevation_deg:g}°, GSO arc {self.gso_exclusion_deg:g}°, "
                 f"{self.selection})")
+
+
+def _read_gateways(path: Path) -> Sites:
+    if path.suffix.lower() != ".kml":
+        return Sites.from_csv(path)
+    from ..ground.kml import read_kml_points
+
+    rows = read_kml_points(path)
+    return Sites([r["name"] for r in rows], [r["lat_deg"] for r in rows],
+                 [r["lon_deg"] for r in rows], alt_m=[r["alt_m"] for r in rows])
+
+
+def _pops_from_kml(path: Path) -> tuple[Sites, np.ndarray]:
+    from ..ground.kml import read_kml_points
+
+    rows = read_kml_points(path)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["code", "lat_deg", "lon_deg", "country", "kind"])
+    for k, r in enumerate(rows, 1):
+        if not r.get("country"):
+            raise OperatorError(f"{path}, placemark {k} ({r['name']!r}): no 'country' in its "
+                                f"ExtendedData")
+        writer.writerow([r["name"], r["lat_deg"], r["lon_deg"], r["country"],
+                         r.get("kind") or "netfac"])
+    return _read_pops(io.StringIO(buf.getvalue()), str(path))
 
 
 def _read_pops(text: io.StringIO, where: str) -> tuple[Sites, np.ndarray]:
