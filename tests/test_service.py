@@ -262,3 +262,23 @@ def test_gateway_and_pop_maps_load_from_kml(tmp_path, gen1):
         Operator.from_files("mine", gateways=bad, pops=pops)
     with pytest.raises(OperatorError, match=r"gw.kml, placemark 1 \('Ogun'\): no 'country'"):
         Operator.from_files("mine", gateways=gw, pops=gw)
+
+
+def test_summary_figures_by_hand():
+    import xarray as xr
+
+    t = np.datetime64("2026-12-01T00:00:00") + np.arange(8) * np.timedelta64(10, "s")
+    sat = np.array([[1], [1], [2], [2], [2], [-1], [-1], [3]])
+    rtt = np.array([[10.0], [12], [30], [30], [60], [np.nan], [np.nan], [150]])
+    ho = np.zeros((8, 1), bool)
+    ho[2] = True
+    ds = xr.Dataset({"rtt_ms": (("time", "terminal"), rtt),
+                     "serving_sat": (("time", "terminal"), sat),
+                     "handover": (("time", "terminal"), ho)},
+                    coords={"time": t, "terminal": ["x"]})
+    s = service_summary(ds).iloc[0]
+    assert s.reachable_pct == 75.0 and s.longest_outage_s == 20.0
+    assert s.pct_under_20_ms == 25.0 and s.pct_under_50_ms == 50.0 and s.pct_under_100_ms == 62.5
+    assert s.dwell_median_s == 20.0 and s.dwell_p5_s == pytest.approx(11.0)  # runs 20, 30, 10 s
+    assert s.handovers_per_hour == pytest.approx(1 / (80 / 3600))
+    assert s.rtt_p50_ms == 30.0

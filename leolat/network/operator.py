@@ -37,7 +37,7 @@ __all__ = ["Operator", "OperatorError", "SELECTIONS"]
 SELECTIONS = ("max_elevation", "longest_remaining", "seeded_random")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Operator:
     """Gateways, PoPs, country assignment and service rules of a LEO operator.
 

@@ -420,6 +420,16 @@ def _ahead(constellation, grid, g, operator, service_mask):
     return r
 
 
+def _runs(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Lengths (steps) of the runs of equal ``values`` whose steps are ``keep``."""
+    if not values.size:
+        return np.empty(0, np.int64)
+    edges = np.flatnonzero(np.diff(values) != 0) + 1
+    starts = np.concatenate([[0], edges])
+    lengths = np.diff(np.concatenate([starts, [values.size]]))
+    return lengths[keep[starts]]
+
+
 def service_summary(ds: xr.Dataset) -> pd.DataFrame:
     """The figures a planner quotes, per terminal: RTT p50/p95/p99/p99.9, percent of time
     under 20/50/100 ms, reachable percent, handovers per hour, serving-satellite dwell time
@@ -431,28 +441,19 @@ def service_summary(ds: xr.Dataset) -> pd.DataFrame:
     step = float(np.median(np.diff(t))) if t.size > 1 else 0.0
     hours = max(t[-1] - t[0] + step, 1e-9) / 3600.0 if t.size else 0.0
     rows = []
+    sats = ds["serving_sat"].values
     for j, name in enumerate(ds["terminal"].values):
         x = rtt[:, j]
         ok = np.isfinite(x)
         q = np.nanpercentile(x, [50, 95, 99, 99.9]) if ok.any() else [np.nan] * 4
-        sats = ds["serving_sat"].values[:, j]
-        dwell, run = [], 0
-        for k in range(1, sats.size + 1):
-            run += 1
-            if k == sats.size or sats[k] != sats[k - 1]:
-                if sats[k - 1] >= 0:
-                    dwell.append(run * step)
-                run = 0
-        gaps, longest = 0, 0
-        for v in ok:
-            gaps = 0 if v else gaps + 1
-            longest = max(longest, gaps)
+        dwell = _runs(sats[:, j], sats[:, j] >= 0) * step
+        outage = _runs(ok.astype(np.int8), ~ok)
         rows.append({"terminal": str(name), "rtt_p50_ms": q[0], "rtt_p95_ms": q[1],
                      "rtt_p99_ms": q[2], "rtt_p999_ms": q[3],
                      "pct_under_20_ms": 100.0 * np.mean(x < 20), "pct_under_50_ms": 100.0 * np.mean(x < 50),
                      "pct_under_100_ms": 100.0 * np.mean(x < 100), "reachable_pct": 100.0 * ok.mean(),
                      "handovers_per_hour": float(ds["handover"].values[:, j].sum()) / hours,
-                     "dwell_median_s": float(np.median(dwell)) if dwell else np.nan,
-                     "dwell_p5_s": float(np.percentile(dwell, 5)) if dwell else np.nan,
-                     "longest_outage_s": longest * step})
+                     "dwell_median_s": float(np.median(dwell)) if dwell.size else np.nan,
+                     "dwell_p5_s": float(np.percentile(dwell, 5)) if dwell.size else np.nan,
+                     "longest_outage_s": float(outage.max()) * step if outage.size else 0.0})
     return pd.DataFrame(rows).set_index("terminal")
