@@ -11,6 +11,48 @@ import numpy as np
 from ._jit import jit
 
 
+@jit(inline="always")
+def heap_push(heap_d, heap_v, size, d, v):
+    """Push (d, v) on the binary min-heap of ``size`` entries; returns the new size."""
+    i = size
+    while i > 0:
+        p = (i - 1) // 2
+        if heap_d[p] > d:
+            heap_d[i] = heap_d[p]
+            heap_v[i] = heap_v[p]
+            i = p
+        else:
+            break
+    heap_d[i] = d
+    heap_v[i] = v
+    return size + 1
+
+
+@jit(inline="always")
+def heap_pop(heap_d, heap_v, size):
+    """Pop the smallest entry of the binary min-heap: (d, v, new size)."""
+    d, v = heap_d[0], heap_v[0]
+    size -= 1
+    if size > 0:  # move the last entry to the root and sift it down
+        ld, lv = heap_d[size], heap_v[size]
+        i = 0
+        while True:
+            c = 2 * i + 1
+            if c >= size:
+                break
+            if c + 1 < size and heap_d[c + 1] < heap_d[c]:
+                c += 1
+            if heap_d[c] < ld:
+                heap_d[i] = heap_d[c]
+                heap_v[i] = heap_v[c]
+                i = c
+            else:
+                break
+        heap_d[i] = ld
+        heap_v[i] = lv
+    return d, v, size
+
+
 @jit
 def dijkstra(indptr, indices, weights, n_sats, source, relay, dist, pred, pred_edge, heap_d,
              heap_v, targets=None, n_targets=0):
@@ -36,26 +78,7 @@ def dijkstra(indptr, indices, weights, n_sats, source, relay, dist, pred, pred_e
     heap_v[0] = source
     remaining = n_targets
     while size > 0:
-        d, v = heap_d[0], heap_v[0]
-        size -= 1
-        # pop: move last to root and sift down
-        if size > 0:
-            ld, lv = heap_d[size], heap_v[size]
-            i = 0
-            while True:
-                c = 2 * i + 1
-                if c >= size:
-                    break
-                if c + 1 < size and heap_d[c + 1] < heap_d[c]:
-                    c += 1
-                if heap_d[c] < ld:
-                    heap_d[i] = heap_d[c]
-                    heap_v[i] = heap_v[c]
-                    i = c
-                else:
-                    break
-            heap_d[i] = ld
-            heap_v[i] = lv
+        d, v, size = heap_pop(heap_d, heap_v, size)
         if d > dist[v]:
             continue  # stale entry
         if targets is not None and targets[v]:
@@ -73,19 +96,7 @@ def dijkstra(indptr, indices, weights, n_sats, source, relay, dist, pred, pred_e
                 pred_edge[w] = e
                 if w >= n_sats and not relay[w - n_sats] and (targets is None or not targets[w]):
                     continue  # a station that is no target: never expanded, never popped
-                # push
-                i = size
-                size += 1
-                while i > 0:
-                    p = (i - 1) // 2
-                    if heap_d[p] > nd:
-                        heap_d[i] = heap_d[p]
-                        heap_v[i] = heap_v[p]
-                        i = p
-                    else:
-                        break
-                heap_d[i] = nd
-                heap_v[i] = w
+                size = heap_push(heap_d, heap_v, size, nd, w)
 
 
 @jit

@@ -13,8 +13,10 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit, pjit
+from .dijkstra import heap_pop, heap_push
 from .graph import isl_usable
 from .layout import SITE_COS_LAT, SITE_COS_LON, SITE_SIN_LAT, SITE_SIN_LON, SITE_X, SITE_Y, SITE_Z
+from .visibility import _enu
 
 _RAD2DEG = 180.0 / math.pi
 GSO_RADIUS_KM = 42164.17  # geostationary orbit radius (IERS/ITU: 42,164 km)
@@ -24,13 +26,7 @@ SELECT_MAX_ELEVATION, SELECT_LONGEST_REMAINING, SELECT_SEEDED_RANDOM = 0, 1, 2
 
 @jit(inline="always")
 def _up_elevation(site, k, x, y, z):
-    dx, dy, dz = x - site[k, SITE_X], y - site[k, SITE_Y], z - site[k, SITE_Z]
-    slat, clat = site[k, SITE_SIN_LAT], site[k, SITE_COS_LAT]
-    slon, clon = site[k, SITE_SIN_LON], site[k, SITE_COS_LON]
-    e = -slon * dx + clon * dy
-    t = clon * dx + slon * dy
-    n = -slat * t + clat * dz
-    u = clat * t + slat * dz
+    e, n, u = _enu(site, k, x, y, z)
     return math.atan2(u, math.sqrt(e * e + n * n)) * _RAD2DEG
 
 
@@ -209,38 +205,9 @@ def exit_distances(n_sats, indptr, indices, weights, seed_sat, seed_cost, seed_g
             dist[v] = seed_cost[i]
             gw[v] = seed_gw[i]
             nxt[v] = -1
-            # push
-            c = size
-            size += 1
-            while c > 0:
-                p = (c - 1) // 2
-                if heap_d[p] <= seed_cost[i]:
-                    break
-                heap_d[c] = heap_d[p]
-                heap_v[c] = heap_v[p]
-                c = p
-            heap_d[c] = seed_cost[i]
-            heap_v[c] = v
+            size = heap_push(heap_d, heap_v, size, seed_cost[i], v)
     while size > 0:
-        d, v = heap_d[0], heap_v[0]
-        size -= 1
-        if size > 0:
-            ld, lv = heap_d[size], heap_v[size]
-            i = 0
-            while True:
-                c = 2 * i + 1
-                if c >= size:
-                    break
-                if c + 1 < size and heap_d[c + 1] < heap_d[c]:
-                    c += 1
-                if heap_d[c] < ld:
-                    heap_d[i] = heap_d[c]
-                    heap_v[i] = heap_v[c]
-                    i = c
-                else:
-                    break
-            heap_d[i] = ld
-            heap_v[i] = lv
+        d, v, size = heap_pop(heap_d, heap_v, size)
         if d > dist[v]:
             continue
         if target[v]:
@@ -255,17 +222,7 @@ def exit_distances(n_sats, indptr, indices, weights, seed_sat, seed_cost, seed_g
                 dist[w] = nd
                 nxt[w] = v
                 gw[w] = gw[v]
-                c = size
-                size += 1
-                while c > 0:
-                    p = (c - 1) // 2
-                    if heap_d[p] <= nd:
-                        break
-                    heap_d[c] = heap_d[p]
-                    heap_v[c] = heap_v[p]
-                    c = p
-                heap_d[c] = nd
-                heap_v[c] = w
+                size = heap_push(heap_d, heap_v, size, nd, w)
 
 
 @jit

@@ -58,11 +58,8 @@ def source_and_window(args) -> tuple[Constellation, TimeGrid]:
                 if args.isl != isl:
                     args.inferred_shells += ("\n(no shell found: nearest-neighbour ISLs instead "
                                              "of +Grid)")
-        epochs = constellation.epoch_utc.astype("datetime64[s]")
-        newest = epochs.max()
-        age_h = float((np.datetime64("now", "s") - newest) / np.timedelta64(1, "h"))
-        args.elements_note = (f"elements: {len(constellation):,} sets, epochs {_iso(epochs.min())} "
-                              f".. {_iso(newest)} (newest {age_h:,.1f} h old)")
+        newest = constellation.epoch_utc.astype("datetime64[s]").max()
+        args.elements_note = elements_note(constellation)
         if args.start is not None:
             start, args.start_reason = args.start, "--start"
         else:
@@ -78,6 +75,14 @@ def source_and_window(args) -> tuple[Constellation, TimeGrid]:
         TimeGrid.from_utc(start, 0.0, 1.0)
         constellation = load_constellation(args.constellation, epoch=start)
     return constellation, TimeGrid.from_utc(start, args.duration, args.step)
+
+
+def elements_note(constellation: Constellation) -> str:
+    """``elements: N sets, epochs A .. B (newest H h old)`` for a header."""
+    epochs = constellation.epoch_utc.astype("datetime64[s]")
+    age_h = float((np.datetime64("now", "s") - epochs.max()) / np.timedelta64(1, "h"))
+    return (f"elements: {len(constellation):,} sets, epochs {_iso(epochs.min())} .. "
+            f"{_iso(epochs.max())} (newest {age_h:,.1f} h old)")
 
 
 def _window(times: TimeGrid, args) -> str:

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from ..base.errors import LeolatError
 
 __all__ = ["cmd_fetch"]
 
 
-def _iso(t: np.datetime64) -> str:
-    return f"{np.datetime_as_string(t, unit='s')}Z"
-
-
 def cmd_fetch(args) -> int:
     """``leolat fetch``: current element sets to a file."""
     from ..orbits.fetch import fetch_elements
+    from .commands import elements_note  # imported here: commands imports this module
 
     out = Path(args.out)
     suffix = out.suffix.lower()
@@ -26,11 +21,8 @@ def cmd_fetch(args) -> int:
     constellation = fetch_elements(args.query, source=args.source, format=args.format,
                                    max_age_hours=args.max_age_hours, offline=args.offline,
                                    base_url=args.base_url)
-    epochs = constellation.epoch_utc.astype("datetime64[s]")
-    age_h = float((np.datetime64("now", "s") - epochs.max()) / np.timedelta64(1, "h"))
     print(f"{constellation!r}")
-    print(f"elements: {len(constellation):,} sets, epochs {_iso(epochs.min())} .. "
-          f"{_iso(epochs.max())} (newest {age_h:,.1f} h old)")
+    print(elements_note(constellation))
     if suffix in (".tle", ".txt"):
         constellation.to_tle(out)
     else:

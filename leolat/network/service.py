@@ -256,6 +256,14 @@ def service_latency(constellation: Constellation, operator: Operator, terminals:
                            sel, el)
         serving[which] = sel
 
+    def evaluate(r, gw_on):
+        """Light-km of every terminal's held path at positions r, and whether it still holds."""
+        _ks.evaluate_paths(r, frames, terms, serving, path, n_hops, exit_gw, gw_frames, gw_on,
+                           operator.min_elevation_deg, operator.gateway_min_elevation_deg,
+                           float(policy.max_isl_range_km),
+                           WGS84_A_KM + float(policy.grazing_altitude_km), user_km, isl_km,
+                           feeder_km, ok, serving_ok)
+
     current_epoch = None
     g = 0
     for eph in constellation.propagate_chunks(grid, positions_only=True,
@@ -282,11 +290,7 @@ def service_latency(constellation: Constellation, operator: Operator, terminals:
                 route(terms, r, state)
             elif moved.size:  # their PoP went down or came back: re-route now
                 route(moved, r, state)
-            _ks.evaluate_paths(r, frames, terms, serving, path, n_hops, exit_gw, gw_frames, gw_on,
-                               operator.min_elevation_deg, operator.gateway_min_elevation_deg,
-                               float(policy.max_isl_range_km),
-                               WGS84_A_KM + float(policy.grazing_altitude_km), user_km, isl_km,
-                               feeder_km, ok, serving_ok)
+            evaluate(r, gw_on)
             lost = np.nonzero(~serving_ok)[0]
             if lost.size:  # the serving satellite set (or none was eligible): re-serve now
                 reserve(lost, r, g)
@@ -295,12 +299,7 @@ def service_latency(constellation: Constellation, operator: Operator, terminals:
             if broken.size:  # a link of the held path failed: re-route now
                 route(broken, r, state)
             if lost.size or broken.size:
-                _ks.evaluate_paths(r, frames, terms, serving, path, n_hops, exit_gw, gw_frames,
-                                   gw_on, operator.min_elevation_deg,
-                                   operator.gateway_min_elevation_deg,
-                                   float(policy.max_isl_range_km),
-                                   WGS84_A_KM + float(policy.grazing_altitude_km), user_km,
-                                   isl_km, feeder_km, ok, serving_ok)
+                evaluate(r, gw_on)
             sat_out[g] = np.where(serving_ok, serving, -1)
             good = ok & serving_ok
             out["user"][g] = np.where(serving_ok, user_km / C_KM_PER_MS, np.nan)

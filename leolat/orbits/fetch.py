@@ -29,9 +29,7 @@ import datetime as dt
 import json
 import os
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -174,6 +172,10 @@ def fetch_elements(group_or_query: str, *, source: str = "celestrak", format: st
         network failed, and there is no cached set; the message says how to get the
         file by hand.
     """
+    # Imported here: urllib.request pulls in http.client and ssl, ~8 ms at every import leolat.
+    import urllib.error
+    import urllib.request
+
     check_number(max_age_hours, "max_age_hours", error=FetchError, low=0.0)
     check_number(timeout_s, "timeout_s", error=FetchError, low=0.0, low_inclusive=False)
     key, value = _query(source, group_or_query)
