@@ -7,7 +7,7 @@ import pytest
 import leolat
 from leolat import Constellation, LinkPolicy, Network, Sites, Terrestrial, TimeGrid
 from leolat.base.errors import OperatorError
-from leolat.network.operator import Operator
+from leolat.network.operator import FRAME_MS, Operator
 from leolat.network.service import epoch_index, service_latency, service_summary
 
 T0 = "2026-12-01T00:00:00Z"
@@ -21,10 +21,27 @@ def gen1():
 
 @pytest.fixture(scope="module")
 def run(gen1):
-    op = Operator.preset("starlink", gso_exclusion_deg=0.0)
+    op = Operator.preset("starlink", gso_exclusion_deg=0.0, **Operator.LIGHT_ONLY)
     terminals = Sites.from_cities(["London", "Seattle", "New York City", "Madrid"])
     ds = service_latency(gen1, op, terminals, TimeGrid.from_utc(T0, 180, 1))
     return op, terminals, ds
+
+
+def test_default_delays_are_one_frame_per_framed_link_and_leave_the_paths_alone(gen1, run):
+    op0, terminals, light = run
+    framed = service_latency(gen1, op0.with_rules(user_link_ms=FRAME_MS, gateway_ms=FRAME_MS),
+                             terminals, TimeGrid.from_utc(T0, 180, 1))
+    assert Operator.preset("starlink").user_link_ms == Operator.preset("starlink").gateway_ms \
+        == pytest.approx(1000 / 750)
+    # A constant at every gateway moves every exit equally: same serving satellites, same
+    # gateways, and the round trip grows by exactly four frames (two each way).
+    np.testing.assert_array_equal(framed.serving_sat.values, light.serving_sat.values)
+    np.testing.assert_array_equal(framed.gateway.values, light.gateway.values)
+    reach = np.isfinite(light.rtt_ms.values)
+    np.testing.assert_allclose(framed.rtt_ms.values[reach] - light.rtt_ms.values[reach],
+                               4 * FRAME_MS, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(framed.processing_ms.values[reach], 2 * FRAME_MS, rtol=0,
+                               atol=1e-12)
 
 
 def test_epochs_start_at_12_27_42_57_seconds_past_the_minute():
@@ -246,14 +263,13 @@ def test_gateway_and_pop_maps_load_from_kml(tmp_path, gen1):
     pops.write_text(KML.format(a="lgosnga1", data_a=_data(country="NG"), lon_a=3.59, lat_a=6.45,
                                b="abjanga1", data_b=_data(country="NG", kind="planned"),
                                lon_b=7.49, lat_b=9.06))
-    op = Operator.from_files("mine", gateways=gw, pops=pops)
+    op = Operator.from_files("mine", gateways=gw, pops=pops, **Operator.LIGHT_ONLY)
     assert list(op.gateways.names) == ["Ogun", "Abuja"]  # the line string is not a place
     assert list(op.pop_kind) == ["netfac", "planned"]
     lagos = Sites.from_cities(["Lagos"])
     ds = service_latency(gen1, op, lagos, TimeGrid.from_utc(T0, 60, 15))
     s = service_summary(ds).iloc[0]
-    # With a gateway in Nigeria the service to the Lagos PoP is a bent pipe of a few ms,
-    # not the 170 ms of the shipped gateway table (none in Africa).
+    # With a gateway beside the Lagos PoP the service is a bent pipe: light time of a few ms.
     assert s.reachable_pct == 100.0 and s.rtt_p50_ms < 15.0
     bad = tmp_path / "bad.kml"
     bad.write_text(KML.format(a="X", data_a="", lon_a="east", lat_a=6.9, b="Y", data_b="",

@@ -7,10 +7,12 @@ avoidance, the serving-satellite rule, per-segment delays).
 * PoPs: ``data/starlink_pops.csv``, the PoPs in Starlink's geofeed and reverse DNS
   (``customer.<code>.pop.starlinkisp.net``), located at their PeeringDB facilities, as
   compiled by the starlink-geoip project (github.com/clarkzjw/starlink-geoip).
-* Gateways: ``data/gateways.csv`` (FCC and other regulatory filings, town level). This is
-  a small part of the real ground segment (the operator reports over 100 gateway sites in
-  the US alone): see docs/service.md for how complete each region is, and bring better
-  data with :meth:`Operator.from_csv`.
+* Gateways: ``data/starlink_gateways.csv``, 226 sites (219 that carry user traffic; TT&C,
+  community and backhaul-only sites are listed but are not exits) with antenna counts where
+  known: a public compilation of regulatory filings (StarPerf's), plus sites named by the
+  regulator or the press. The operator reports over 100 gateway sites in the US alone (110
+  here); Africa and Asia are thin: see docs/service.md for how complete each region is, and
+  bring better data with :meth:`Operator.from_csv`.
 * Country -> PoP: ``data/starlink_pop_assignment.csv`` where the geofeed shows it; else the
   nearest operational PoP in the terminal's country, else the nearest anywhere.
 """
@@ -21,6 +23,7 @@ import csv
 import io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 
@@ -32,9 +35,16 @@ from ..base.validate import check_elevation_deg, check_number
 from ..ground.fiber import geodesic_km
 from ..ground.sites import Sites
 
-__all__ = ["Operator", "OperatorError", "SELECTIONS"]
+__all__ = ["FRAME_MS", "GATEWAY_KINDS", "Operator", "OperatorError", "SELECTIONS"]
 
 SELECTIONS = ("max_elevation", "longest_remaining", "seeded_random")
+# Gateway kinds in a gateway table; only "gateway" sites carry user traffic.
+GATEWAY_KINDS = ("gateway", "ttc", "community", "backhaul", "possible")
+
+# One Ka-band user-link frame: the Starlink downlink is framed at 750 Hz (Humphreys et al.,
+# "Signal Structure of the Starlink Ku-Band Downlink", IEEE TAES 2023). A packet waits on
+# average half a frame for its slot and takes up to a frame to go out: ~one frame per crossing.
+FRAME_MS = 1000.0 / 750.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +63,14 @@ class Operator:
         (community gateway, planned) that no country is assigned to by default.
     assignment : dict of str to str
         ISO 3166 country code -> PoP code, where known.
+    gateway_antennas : (n_gateways,) float, optional
+        Feeder antennas at each gateway (Ka + E band), NaN where unknown (None: unknown
+        everywhere). Carried for capacity; it limits routing only with ``antenna_limit``.
+    antenna_limit : bool
+        A gateway links to at most ``gateway_antennas`` satellites at once, the nearest.
+        Off by default: which satellites an operator's antennas track is not public, and
+        nearest-first with few antennas can leave a shell's ascending satellites no exit but
+        the long way round (docs/service.md).
     epoch_s, epoch_offset_s : float
         The global reconfiguration schedule: serving satellites and routes are chosen at
         ``t ≡ epoch_offset_s (mod epoch_s)`` seconds past the minute (15 and 12 s: measured,
@@ -69,9 +87,12 @@ class Operator:
         longest (then the highest); a reproducible random one (``seed``).
     seed : int
     user_link_ms, isl_hop_ms, gateway_ms, pop_ms : float
-        One-way delays added per segment besides light time (MAC scheduling, per
-        inter-satellite hop, at the gateway, at the PoP). 0 by default: light time only
-        (see docs/service.md for measured figures and their sensitivity).
+        One-way delays added per segment besides light time: framing on the user link
+        (default one 1/750-s frame, :data:`FRAME_MS`), per inter-satellite hop (0: a packet
+        takes ~0.1 µs to serialise at laser rates), at the gateway (one frame: the feeder
+        link is framed too), at the PoP (0). Assumptions, not measurements: docs/service.md
+        shows their sensitivity; ``Operator.preset("starlink", **Operator.LIGHT_ONLY)`` sets
+        them all to 0, leaving pure light time.
     """
 
     name: str
@@ -79,6 +100,8 @@ class Operator:
     pops: Sites
     pop_kind: np.ndarray
     assignment: dict = field(default_factory=dict)
+    gateway_antennas: np.ndarray | None = None
+    antenna_limit: bool = False
     epoch_s: float = 15.0
     epoch_offset_s: float = 12.0
     min_elevation_deg: float = 25.0
@@ -86,10 +109,14 @@ class Operator:
     gateway_min_elevation_deg: float = 25.0
     selection: str = "max_elevation"
     seed: int = 0
-    user_link_ms: float = 0.0
+    user_link_ms: float = FRAME_MS
     isl_hop_ms: float = 0.0
-    gateway_ms: float = 0.0
+    gateway_ms: float = FRAME_MS
     pop_ms: float = 0.0
+
+    # Rules that leave light time only (for checks against a direct range computation).
+    LIGHT_ONLY = MappingProxyType({"user_link_ms": 0.0, "isl_hop_ms": 0.0, "gateway_ms": 0.0,
+                                   "pop_ms": 0.0})
 
     def __post_init__(self):
         check_number(self.epoch_s, "epoch_s", error=OperatorError, low=0.0, low_inclusive=False)
@@ -104,6 +131,14 @@ class Operator:
             check_number(getattr(self, name), name, error=OperatorError, low=0.0)
         if not len(self.gateways):
             raise OperatorError(f"{self.name}: no gateways")
+        if self.gateway_antennas is not None:
+            ant = np.asarray(self.gateway_antennas, float)
+            if ant.shape != (len(self.gateways),):
+                raise OperatorError(f"{self.name}: gateway_antennas has shape {ant.shape}, "
+                                    f"expected ({len(self.gateways)},)")
+            if np.any(ant[np.isfinite(ant)] < 1) or np.any(np.isinf(ant)):
+                raise OperatorError(f"{self.name}: gateway_antennas must be >= 1 or NaN")
+            object.__setattr__(self, "gateway_antennas", ant)
         if not np.any(self.pop_kind == "netfac"):
             raise OperatorError(f"{self.name}: no operational PoP (kind 'netfac')")
         codes = set(self.pops.names.tolist())
@@ -119,23 +154,26 @@ class Operator:
         (``Operator.preset("starlink", min_elevation_deg=40)``)."""
         if name != "starlink":
             raise OperatorError(f"unknown operator preset {name!r}; the shipped one is 'starlink'")
-        from ..ground.tables import gateways
-
+        gws, antennas = _read_gateway_table(
+            io.StringIO(_data.read_text("starlink_gateways.csv")), "data/starlink_gateways.csv")
         pops, kind = _read_pops(io.StringIO(_data.read_text("starlink_pops.csv")),
                                 "data/starlink_pops.csv")
         assign = _read_assignment(io.StringIO(_data.read_text("starlink_pop_assignment.csv")),
                                   "data/starlink_pop_assignment.csv", pops)
-        return cls("starlink", gateways(), pops, kind, assign, **rules)
+        rules.setdefault("gateway_antennas", antennas)
+        return cls("starlink", gws, pops, kind, assign, **rules)
 
     @classmethod
     def from_csv(cls, name: str, *, gateways: PathLike, pops: PathLike,
                  assignment: PathLike | None = None, **rules) -> Operator:
-        """An operator from your own tables or maps: gateways (CSV ``name, lat_deg, lon_deg``,
-        or KML point placemarks), PoPs (CSV ``code, lat_deg, lon_deg, country[, kind]``, or
+        """An operator from your own tables or maps: gateways (CSV ``name, lat_deg, lon_deg``
+        with optional ``kind`` (only ``gateway`` rows carry traffic), ``antennas`` or
+        ``antennas_ka``/``antennas_e``, or KML point placemarks), PoPs (CSV ``code, lat_deg, lon_deg, country[, kind]``, or
         KML placemarks named by code with ``country`` (and ``kind``) in ExtendedData) and
         optionally the country assignment (CSV ``country, pop``). Errors name the file, line
         or placemark, and field."""
-        gw = _read_gateways(Path(gateways))
+        gw, antennas = _read_gateways(Path(gateways))
+        rules.setdefault("gateway_antennas", antennas)
         path = Path(pops)
 
         def error(message, line):
@@ -196,14 +234,65 @@ class Operator:
                 f"{self.selection})")
 
 
-def _read_gateways(path: Path) -> Sites:
+def _read_gateways(path: Path) -> tuple[Sites, np.ndarray | None]:
     if path.suffix.lower() != ".kml":
-        return Sites.from_csv(path)
+        def error(message, line):
+            return OperatorError(f"{path}{'' if line is None else f', line {line}'}: {message}")
+
+        return _read_gateway_table(io.StringIO(read_text_file(path, error)), str(path))
     from ..ground.kml import read_kml_points
 
     rows = read_kml_points(path)
     return Sites([r["name"] for r in rows], [r["lat_deg"] for r in rows],
-                 [r["lon_deg"] for r in rows], alt_m=[r["alt_m"] for r in rows])
+                 [r["lon_deg"] for r in rows], alt_m=[r["alt_m"] for r in rows]), None
+
+
+def _read_gateway_table(text: io.StringIO, where: str) -> tuple[Sites, np.ndarray | None]:
+    """Gateways that carry traffic (``kind`` gateway, the default) and their antenna counts
+    (NaN where unknown; None when the table has no antenna columns)."""
+    def error(message, line):
+        return OperatorError(f"{where}{'' if line is None else f', line {line}'}: {message}")
+
+    header, rows = csv_rows(text.getvalue(), error)
+    for need in ("name", "lat_deg", "lon_deg"):
+        if need not in header:
+            raise OperatorError(f"{where}: no {need!r} column (header is {header})")
+    ant_cols = [c for c in ("antennas", "antennas_ka", "antennas_e") if c in header]
+    names, lat, lon, country, ant = [], [], [], [], []
+    for line, row in rows:
+        kind = (row.get("kind") or "gateway").strip()
+        if kind not in GATEWAY_KINDS:
+            raise OperatorError(f"{where}, line {line}, column 'kind': {kind!r} is not one of "
+                                f"{GATEWAY_KINDS}")
+        count, known = 0, False
+        for col in ant_cols:
+            cell = (row.get(col) or "").strip()
+            if not cell:
+                continue
+            if not cell.isdigit() or int(cell) < 1:
+                raise OperatorError(f"{where}, line {line}, column {col!r}: {cell!r} is not a "
+                                    f"positive whole number of antennas")
+            count, known = count + int(cell), True
+        for col in ("lat_deg", "lon_deg"):
+            try:
+                float(row[col])
+            except (TypeError, ValueError):
+                raise OperatorError(f"{where}, line {line}, column {col!r}: {row[col]!r} is not "
+                                    f"a number") from None
+        if kind != "gateway":
+            continue
+        names.append((row.get("name") or "").strip())
+        lat.append(float(row["lat_deg"]))
+        lon.append(float(row["lon_deg"]))
+        country.append((row.get("country") or "").strip().upper())
+        ant.append(float(count) if known else np.nan)
+    if not names:
+        raise OperatorError(f"{where}: no gateway rows")
+    try:
+        sites = Sites(names, lat, lon, country=country if any(country) else None)
+    except LeolatError as exc:
+        raise OperatorError(f"{where}: {exc}") from None
+    return sites, (np.array(ant) if ant_cols else None)
 
 
 def _pops_from_kml(path: Path) -> tuple[Sites, np.ndarray]:

@@ -46,7 +46,8 @@ if TYPE_CHECKING:
 
     from ..orbits.constellation import Constellation
 
-__all__ = ["service_latency", "service_summary", "epoch_index", "backhaul_one_way_ms"]
+__all__ = ["service_latency", "service_summary", "epoch_index", "backhaul_one_way_ms",
+           "antenna_limited"]
 
 C_KM_PER_MS = SPEED_OF_LIGHT_KM_S / 1e3
 _MAX_HOPS = 96  # ISL hops a path may take (a route around the Earth is ~40)
@@ -85,8 +86,12 @@ class _Routes:
         s_idx = np.empty(len(gw_frames) * n, np.int64)
         m = _ks.feeder_links(r, gw_frames, gw_on, float(operator.gateway_min_elevation_deg), g_idx,
                              s_idx)
-        self.g_idx, self.s_idx = g_idx[:m], s_idx[:m]
-        self.feeder = np.linalg.norm(r[self.s_idx] - gw_frames[self.g_idx, :3], axis=1)
+        g_idx, s_idx = g_idx[:m], s_idx[:m]
+        feeder = np.linalg.norm(r[s_idx] - gw_frames[g_idx, :3], axis=1)
+        if operator.antenna_limit and operator.gateway_antennas is not None:
+            keep = antenna_limited(g_idx, feeder, operator.gateway_antennas)
+            g_idx, s_idx, feeder = g_idx[keep], s_idx[keep], feeder[keep]
+        self.g_idx, self.s_idx, self.feeder = g_idx, s_idx, feeder
         self.cache: dict[int, tuple] = {}
 
     def to_pop(self, pop: int, wanted: np.ndarray):
@@ -112,6 +117,24 @@ class _Routes:
             # (some asked-for satellite has no exit at all and stays marked).
             self.cache[pop] = (dist, nxt, gw, asked, bool(target.any()))
         return self.cache[pop][:3]
+
+
+def antenna_limited(gateway: np.ndarray, feeder_km: np.ndarray,
+                    antennas: np.ndarray) -> np.ndarray:
+    """(n_links,) bool: the feeder links kept when each gateway tracks at most its antenna
+    count of satellites, the nearest ones (the highest, for one shell); NaN: no limit.
+
+    ``gateway`` (n_links,) int indexes ``antennas``; ``feeder_km`` (n_links,) is each link's
+    length. Which satellites an operator really tracks is not public: nearest-first is the
+    assumption that keeps the shortest feeder links.
+    """
+    limit = np.where(np.isfinite(antennas), antennas, np.inf)
+    order = np.lexsort((feeder_km, gateway))
+    g_sorted = gateway[order]
+    rank = np.arange(g_sorted.size) - np.searchsorted(g_sorted, g_sorted, side="left")
+    keep = np.zeros(gateway.size, bool)
+    keep[order[rank < limit[g_sorted]]] = True
+    return keep
 
 
 def backhaul_one_way_ms(operator: Operator) -> np.ndarray:
