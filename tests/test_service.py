@@ -240,6 +240,15 @@ def test_the_service_command_prints_the_summary_and_plots(tmp_path):
     assert (tmp_path / "s.png").stat().st_size > 10_000
     table = leolat.read_result(tmp_path / "s.csv")
     assert list(table.terminal) == ["London, GB", "Madrid, ES"]
+    assert "1.33 ms user-link and 1.33 ms gateway framing" in out.stdout
+    light = _run("service", "--sites", "London;Madrid", "--start", T0, "--duration", "120",
+                 "--step", "5", "--constellation", "starlink-gen1", "--light-only",
+                 "--out", str(tmp_path / "light.csv"))
+    assert light.returncode == 0, light.stderr
+    assert "light time only (--light-only)" in light.stdout
+    bare = leolat.read_result(tmp_path / "light.csv")
+    # Four frames fewer per round trip: the paths are the same (test above).
+    np.testing.assert_allclose(table.rtt_p50_ms - bare.rtt_p50_ms, 4 * FRAME_MS, atol=1e-6)
 
 
 KML = """<?xml version="1.0" encoding="UTF-8"?>

@@ -169,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--selection", default="max_elevation",
                    choices=("max_elevation", "longest_remaining", "seeded_random"))
     p.add_argument("--epoch-s", type=float, default=15.0, help="reconfiguration period (15)")
+    p.add_argument("--light-only", action="store_true",
+                   help="light time only: no user-link or gateway framing delay")
     p = add("czml", COMMANDS["czml"], "export satellites, sites and a path to CZML for Cesium",
             [_common(output=False, duration=1800.0, step=60.0)],
             "  leolat czml --sites \"London;New York City\" "

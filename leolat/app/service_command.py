@@ -40,14 +40,17 @@ def cmd_service(args) -> int:
     terminals = load_sites(args.sites)
     operator = Operator.preset("starlink", min_elevation_deg=args.min_elevation,
                                gso_exclusion_deg=args.gso_exclusion, selection=args.selection,
-                               epoch_s=args.epoch_s)
+                               epoch_s=args.epoch_s,
+                               **(Operator.LIGHT_ONLY if args.light_only else {}))
     destinations = load_destinations(args.destinations) if args.destinations else None
     ds = service_latency(constellation, operator, terminals, times, destinations=destinations)
     print(f"{constellation!r}; {_window(times, args)}")
     print(f"{operator!r}")
     pops = ds["pop_code"].values[ds["pop"].values[0]]
     print("PoPs: " + ", ".join(f"{t} -> {p}" for t, p in zip(ds["terminal"].values, pops)))
-    print("light time only (no scheduling or processing delays: see docs/service.md)\n")
+    print("light time only (--light-only)\n" if args.light_only else
+          f"light time + {operator.user_link_ms:.2f} ms user-link and {operator.gateway_ms:.2f} ms "
+          f"gateway framing each way (docs/service.md; --light-only for none)\n")
     _print_table(service_summary(ds), "{:.1f}")
     if destinations is not None:
         import numpy as np
