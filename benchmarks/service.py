@@ -2,7 +2,7 @@
 
 Workload: the Starlink snapshot in ../shared/reference/starlink_2026-05/ (about 9,700
 satellites in service) when present, else Starlink Gen1 (4,408); the 1,000 most populous
-cities as terminals; the shipped Starlink operator (27 gateways, 51 PoPs, 15-s epochs,
+cities as terminals; the shipped Starlink operator (219 gateways, 51 PoPs, 15-s epochs,
 25° mask, 22° GSO arc avoidance); 60 s at 1 s.
 
 Reported: ``service_latency`` end to end per step (propagation, serving satellites and

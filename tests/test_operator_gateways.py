@@ -107,3 +107,32 @@ def test_a_table_with_no_traffic_carrying_rows_is_refused(tmp_path):
     pops.write_text("code,lat_deg,lon_deg,country\np1,6.45,3.59,NG\n")
     with pytest.raises(OperatorError, match="gw.csv: no gateway rows"):
         Operator.from_csv("bad", gateways=gw, pops=pops)
+
+
+def test_feeder_links_window_finds_exactly_the_pairs_a_full_search_finds():
+    from skyfield.api import wgs84
+
+    from leolat._kernels.service import feeder_links
+    from leolat.ground.site_frames import site_frames
+
+    c = Constellation.preset("starlink-gen1", epoch=T0)
+    r = c.propagate(TimeGrid.from_utc(T0, 1, 1), positions_only=True).r_itrf_km[0].copy()
+    r[::7] = np.nan  # out of service
+    gws = Operator.preset("starlink").gateways
+    frames = site_frames(gws)
+    g_idx = np.empty(len(gws) * len(r), np.int64)
+    s_idx = np.empty_like(g_idx)
+    m = feeder_links(r, frames, np.ones(len(gws), bool), 25.0, g_idx, s_idx)
+    found = set(zip(g_idx[:m].tolist(), s_idx[:m].tolist()))
+    # Independent: elevations of every satellite from every gateway, no window (gateway
+    # positions from skyfield's WGS84, the up vector from geodetic latitude and longitude).
+    lat, lon = np.radians(gws.lat_deg), np.radians(gws.lon_deg)
+    up = np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], 1)
+    pos = np.array([wgs84.latlon(a, b).itrs_xyz.km for a, b in zip(gws.lat_deg, gws.lon_deg)])
+    d = r[None, :, :] - pos[:, None, :]
+    el = np.degrees(np.arcsin(np.einsum("gsk,gk->gs", d, up) / np.linalg.norm(d, axis=2)))
+    want = set(zip(*np.nonzero(np.nan_to_num(el, nan=-90.0) >= 25.0)))
+    assert len(found) > 1000
+    # Elevations within 1e-9° of the mask may fall either side of the sine test.
+    edge = {p for p in found ^ want if abs(el[p] - 25.0) < 1e-9}
+    assert found ^ want == edge

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["RttModel", "measured_rtts", "rtt_model", "terrestrial_rtt_ms",
-           "fiber_bound_rtt_ms", "MATCH_KM"]
+           "fiber_bound_rtt_ms", "sphere_km", "MATCH_KM"]
 
 # Two places this close (km) are the same metro: a measured row stands for them.
 MATCH_KM = 50.0
@@ -131,8 +131,9 @@ def measured_rtts() -> pd.DataFrame:
     return frame
 
 
-def _sphere_km(lat1_deg, lon1_deg, lat2_deg, lon2_deg) -> np.ndarray:
-    """Great-circle distance on a sphere of the Earth's mean radius (haversine): within 0.5 %
+def sphere_km(lat1_deg: ArrayLike, lon1_deg: ArrayLike, lat2_deg: ArrayLike,
+              lon2_deg: ArrayLike) -> np.ndarray:
+    """Great-circle distance (km, arrays broadcast) on a sphere of the Earth's mean radius (haversine): within 0.5 %
     of the geodesic, ample for weights and a 50 km match, and fast for many places."""
     la1, lo1, la2, lo2 = (np.radians(x) for x in (lat1_deg, lon1_deg, lat2_deg, lon2_deg))
     h = (np.sin((la2 - la1) / 2) ** 2
@@ -158,9 +159,9 @@ def rtt_model() -> RttModel:
     a, b, rtt = t["a"], t["b"], t["rtt_ms"]
     n = rtt.size
     bound = fiber_bound_rtt_ms(t["geodesic_km"])
-    aa = _sphere_km(a[:, None, 0], a[:, None, 1], a[None, :, 0], a[None, :, 1])
-    bb = _sphere_km(b[:, None, 0], b[:, None, 1], b[None, :, 0], b[None, :, 1])
-    ab = _sphere_km(a[:, None, 0], a[:, None, 1], b[None, :, 0], b[None, :, 1])
+    aa = sphere_km(a[:, None, 0], a[:, None, 1], a[None, :, 0], a[None, :, 1])
+    bb = sphere_km(b[:, None, 0], b[:, None, 1], b[None, :, 0], b[None, :, 1])
+    ab = sphere_km(a[:, None, 0], a[:, None, 1], b[None, :, 0], b[None, :, 1])
     e2 = _end_distance2(aa, bb, ab, ab.T)
     others = ~np.eye(n, dtype=bool)
     best = None
@@ -207,8 +208,8 @@ def terrestrial_rtt_ms(lat_a_deg: ArrayLike, lon_a_deg: ArrayLike, lat_b_deg: Ar
     places, inverse = np.unique(np.stack([np.concatenate([la, lb]), np.concatenate([oa, ob])], 1),
                                 axis=0, return_inverse=True)
     inverse = inverse.ravel()
-    to_a = _sphere_km(places[:, None, 0], places[:, None, 1], t["a"][None, :, 0], t["a"][None, :, 1])
-    to_b = _sphere_km(places[:, None, 0], places[:, None, 1], t["b"][None, :, 0], t["b"][None, :, 1])
+    to_a = sphere_km(places[:, None, 0], places[:, None, 1], t["a"][None, :, 0], t["a"][None, :, 1])
+    to_b = sphere_km(places[:, None, 0], places[:, None, 1], t["b"][None, :, 0], t["b"][None, :, 1])
     ia, ib = inverse[:la.size], inverse[la.size:]
     bound = fiber_bound_rtt_ms(geodesic_km(la, oa, lb, ob))
     labels = np.array([f"measured: {r['a']} -> {r['b']} ({r['source']}, {r['date']})"

@@ -32,7 +32,7 @@ from ..base.errors import LeolatError, OperatorError
 from ..base.textfile import csv_rows, read_text_file
 from ..base.types import PathLike
 from ..base.validate import check_elevation_deg, check_number
-from ..ground.fiber import geodesic_km
+from ..ground.baseline import sphere_km
 from ..ground.sites import Sites
 
 __all__ = ["FRAME_MS", "GATEWAY_KINDS", "Operator", "OperatorError", "SELECTIONS"]
@@ -202,27 +202,36 @@ class Operator:
     # ----------------------------------------------------------------- assignment
     def pop_for(self, sites: Sites, *, down: tuple[int, ...] = ()) -> np.ndarray:
         """(n_sites,) int: the PoP serving each site — the country's assigned PoP, else the
-        nearest operational PoP in its country, else the nearest operational PoP; PoPs in
-        ``down`` (indices) serve no one (their countries fall back to the nearest others)."""
+        nearest (great-circle) operational PoP in its country, else the nearest operational
+        PoP; PoPs in ``down`` (indices) serve no one (their countries fall back to the
+        nearest others)."""
         usable = (self.pop_kind == "netfac")
         usable[list(down)] = False
         open_ = np.nonzero(usable)[0]
         if not open_.size:
             raise OperatorError(f"{self.name}: every PoP is down")
         index = {str(c): k for k, c in enumerate(self.pops.names)}
-        d = geodesic_km(sites.lat_deg[:, None], sites.lon_deg[:, None],
-                        self.pops.lat_deg[None, open_], self.pops.lon_deg[None, open_])
         out = np.empty(len(sites), np.int64)
-        countries = sites.country if sites.country is not None else np.full(len(sites), "")
-        pop_country = self.pops.country if self.pops.country is not None else np.full(len(self.pops), "")
-        for i in range(len(sites)):
-            c = str(countries[i])
+        countries = (sites.country.astype(str) if sites.country is not None
+                     else np.full(len(sites), ""))
+        pop_country = (self.pops.country.astype(str) if self.pops.country is not None
+                       else np.full(len(self.pops), ""))
+        for c in np.unique(countries):  # one decision per country, not per site
+            rows = np.nonzero(countries == c)[0]
+            c = str(c)
             if c in self.assignment and index[self.assignment[c]] not in down:
-                out[i] = index[self.assignment[c]]
+                out[rows] = index[self.assignment[c]]
                 continue
-            same = pop_country[open_] == c
-            pick = np.nonzero(same)[0] if c and same.any() else np.arange(open_.size)
-            out[i] = open_[pick[np.argmin(d[i, pick])]]
+            same = open_[pop_country[open_] == c] if c else open_[:0]
+            cand = same if same.size else open_
+            if cand.size == 1:
+                out[rows] = cand[0]
+                continue
+            # Ranking by haversine (within 0.5 % of the geodesic) keeps this fast for
+            # thousands of terminals; a near tie is a near tie in latency too.
+            d = sphere_km(sites.lat_deg[rows, None], sites.lon_deg[rows, None],
+                          self.pops.lat_deg[None, cand], self.pops.lon_deg[None, cand])
+            out[rows] = cand[np.argmin(d, axis=1)]
         return out
 
     def __repr__(self) -> str:
