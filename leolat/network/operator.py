@@ -168,8 +168,8 @@ class Operator:
                  assignment: PathLike | None = None, **rules) -> Operator:
         """An operator from your own tables or maps: gateways (CSV ``name, lat_deg, lon_deg``
         with optional ``kind`` (only ``gateway`` rows carry traffic), ``antennas`` or
-        ``antennas_ka``/``antennas_e``, or KML point placemarks), PoPs (CSV ``code, lat_deg, lon_deg, country[, kind]``, or
-        KML placemarks named by code with ``country`` (and ``kind``) in ExtendedData) and
+        ``antennas_ka``/``antennas_e``, or KML point placemarks), PoPs (CSV ``code, lat_deg,
+        lon_deg, country[, kind]``, or KML placemarks named by code with ``country`` (and ``kind``) in ExtendedData) and
         optionally the country assignment (CSV ``country, pop``). Errors name the file, line
         or placemark, and field."""
         gw, antennas = _read_gateways(Path(gateways))
@@ -282,12 +282,12 @@ def _read_gateway_table(text: io.StringIO, where: str) -> tuple[Sites, np.ndarra
                 raise OperatorError(f"{where}, line {line}, column {col!r}: {cell!r} is not a "
                                     f"positive whole number of antennas")
             count, known = count + int(cell), True
-        for col in ("lat_deg", "lon_deg"):
+        for coord in ("lat_deg", "lon_deg"):
             try:
-                float(row[col])
+                float(row[coord])
             except (TypeError, ValueError):
-                raise OperatorError(f"{where}, line {line}, column {col!r}: {row[col]!r} is not "
-                                    f"a number") from None
+                raise OperatorError(f"{where}, line {line}, column {coord!r}: {row[coord]!r} is "
+                                    f"not a number") from None
         if kind != "gateway":
             continue
         names.append((row.get("name") or "").strip())
