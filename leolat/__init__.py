@@ -15,6 +15,7 @@ from __future__ import annotations
 from .app.study import load_study, read_study, run_study
 from .base.data import data_path
 from .base.errors import (
+                          CapacityError,
                           CoverageError,
                           EarthOrientationWarning,
                           ElementAgeWarning,
@@ -49,6 +50,8 @@ from .ground.fiber import fiber_latency_ms, geodesic_km
 from .ground.sites import Sites
 from .ground.tables import cloud_regions, gateways
 from .ground.terrestrial import Terrestrial
+from .network.allocation import allocate, capacity_summary
+from .network.capacity import Capacity, Demand
 from .network.geo import geo_bent_pipe_rtt_ms
 from .network.hybrid import (
                           compare_scenarios,
@@ -110,6 +113,11 @@ __all__ = [
     "OperatorError",
     "service_latency",
     "service_summary",
+    "Capacity",
+    "Demand",
+    "CapacityError",
+    "allocate",
+    "capacity_summary",
     "hybrid_latency",
     "run_scenario",
     "hybrid_summary",

@@ -21,6 +21,7 @@ __all__ = [
     "CoverageError",
     "PolicyError",
     "TerrestrialError",
+    "CapacityError",
     "ScenarioError",
     "ResultFormatError",
     "StudyError",
@@ -119,6 +120,11 @@ class ResultFormatError(LeolatError):
 
 class OperatorError(LeolatError):
     """An operator table or rule that cannot describe a service; says file, row and field."""
+
+
+class CapacityError(LeolatError):
+    """Capacities, demands or an allocation request that cannot be solved as given; says
+    which row and field."""
 
 
 class FetchError(LeolatError):
