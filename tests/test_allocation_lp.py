@@ -89,7 +89,7 @@ def _independent_paths(net, demand, t):
 def _lp_data(paths, net, cap, link_of, n_d):
     res_index, caps, rows, cols = {}, [], [], []
     t_ = net.terrestrial
-    for j, (d, p) in enumerate(paths):
+    for j, (_d, p) in enumerate(paths):
         for key, c in _resources_of(p, net, cap, link_of):
             if key not in res_index:
                 if key[0] == "fiber":

@@ -90,7 +90,7 @@ class _Static:
                 self.ground_res[g] = (add(f"terminals {nm} up", _TERMINAL, capacity.terminal_gbps),
                                       add(f"terminals {nm} down", _TERMINAL, capacity.terminal_gbps))
         sat0 = len(names)
-        for s, nm in enumerate(net.constellation.names):
+        for nm in net.constellation.names:
             add(f"user beams {nm} up", _USER, capacity.user_gbps)
             add(f"user beams {nm} down", _USER, capacity.user_gbps)
         self.sat_res0 = sat0
@@ -372,8 +372,8 @@ def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capaci
                 fn = (flow_lp.max_throughput if objective == "max_throughput"
                       else flow_lp.max_min_fair)
                 x = fn(cols, left, np.maximum(caps - load, 0.0)) if cols.n else np.zeros(0)
-                rate = cols.dem @ x
-                via_sat = np.zeros(n_d)
+                rate: np.ndarray = cols.dem @ x
+                via_sat: np.ndarray = np.zeros(n_d)
                 leaves = (graph[3][ce] != _EDGE_FIBER) & (np.repeat(
                     np.arange(graph[0].size - 1), np.diff(graph[0]))[ce] == src[cd])
                 np.add.at(via_sat, cd[leaves], x[leaves])

@@ -20,11 +20,11 @@ answers move with each):
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -36,9 +36,8 @@ from ..ground.sites import Sites
 __all__ = ["Capacity", "Demand", "CapacityError"]
 
 
-def _rate(value, name: str, *, allow_none: bool = False) -> float | None:
-    if value is None and allow_none:
-        return None
+def _rate(value, name: str) -> float:
+    """``value`` as a rate in Gbps: finite and >= 0, else a CapacityError naming ``name``."""
     if isinstance(value, bool):
         raise CapacityError(f"{name} must be a rate in Gbps, got {value!r}")
     try:
@@ -86,10 +85,10 @@ class Capacity:
     def __post_init__(self):
         for name in ("user_gbps", "isl_gbps", "feeder_gbps_per_antenna", "fiber_gbps"):
             object.__setattr__(self, name, _rate(getattr(self, name), name))
-        object.__setattr__(self, "terminal_gbps",
-                           _rate(self.terminal_gbps, "terminal_gbps", allow_none=True))
+        if self.terminal_gbps is not None:
+            object.__setattr__(self, "terminal_gbps", _rate(self.terminal_gbps, "terminal_gbps"))
         n = _rate(self.gateway_antennas, "gateway_antennas")
-        if n is None or n < 1:
+        if n < 1:
             raise CapacityError(f"gateway_antennas must be >= 1, got {self.gateway_antennas!r}")
         links = {str(k): _rate(v, f"link_gbps[{k!r}]") for k, v in dict(self.link_gbps).items()}
         object.__setattr__(self, "link_gbps", links)
@@ -98,7 +97,7 @@ class Capacity:
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 continue  # unknown: the default count applies
             a = _rate(v, f"antennas[{k!r}]")
-            if a is None or a < 1:
+            if a < 1:
                 raise CapacityError(f"antennas[{k!r}] must be >= 1, got {v!r}")
             ants[str(k)] = a
         object.__setattr__(self, "antennas", ants)
@@ -134,6 +133,10 @@ class Capacity:
         return self.link_gbps.get(str(name), self.fiber_gbps)
 
 
+def _profile(profile: ArrayLike | None) -> np.ndarray | None:
+    return None if profile is None else np.asarray(profile, dtype=float)
+
+
 @dataclass(frozen=True, eq=False)
 class Demand:
     """Traffic to carry: one row per (source, destination) with a rate in Gbps.
@@ -163,7 +166,7 @@ class Demand:
         rates = np.empty(gbps.size)
         for k in range(gbps.size):
             try:
-                rates[k] = _rate(gbps[k], "gbps") or 0.0
+                rates[k] = _rate(gbps[k], "gbps")
             except CapacityError as exc:
                 raise CapacityError(f"demand {k} ({src[k]} -> {dst[k]}): {exc}") from None
             if src[k] == dst[k]:
@@ -187,7 +190,7 @@ class Demand:
 
     # ----------------------------------------------------------------- constructors
     @classmethod
-    def from_frame(cls, frame, *, profile: ArrayLike | None = None) -> Demand:
+    def from_frame(cls, frame: Any, *, profile: ArrayLike | None = None) -> Demand:
         """From a DataFrame (or mapping of columns) with ``source, destination, gbps``."""
         cols = list(frame.keys())
         for need in ("source", "destination", "gbps"):
@@ -201,7 +204,8 @@ class Demand:
             except CapacityError:
                 raise CapacityError(f"demand row {k}, column 'gbps': {g!r} is not a rate >= 0 "
                                     f"in Gbps") from None
-        return cls(np.array(src, str), np.array(dst, str), np.array(gbps, float), profile)
+        return cls(np.array(src, str), np.array(dst, str), np.array(gbps, float),
+                   _profile(profile))
 
     @classmethod
     def from_csv(cls, path: PathLike, *, profile: ArrayLike | None = None) -> Demand:
@@ -212,7 +216,7 @@ class Demand:
         def error(message, line):
             return CapacityError(f"{path}{'' if line is None else f', line {line}'}: {message}")
 
-        header, rows = csv_rows(io.StringIO(read_text_file(path, error)).getvalue(), error)
+        header, rows = csv_rows(read_text_file(path, error), error)
         for need in ("source", "destination", "gbps"):
             if need not in header:
                 raise CapacityError(f"{path}: no {need!r} column (header is {header})")
@@ -232,7 +236,8 @@ class Demand:
             src.append(a)
             dst.append(b)
             gbps.append(g)
-        return cls(np.array(src, str), np.array(dst, str), np.array(gbps, float), profile)
+        return cls(np.array(src, str), np.array(dst, str), np.array(gbps, float),
+                   _profile(profile))
 
     @classmethod
     def gravity(cls, sources: Sites, destinations: Sites, total_gbps: float, *,
@@ -251,12 +256,13 @@ class Demand:
         if not w.sum() > 0:
             raise CapacityError("gravity demand: every weight product is zero")
         ii, jj = np.nonzero(w > 0)
-        rates = w[ii, jj] / w.sum() * (total or 0.0)
+        rates = w[ii, jj] / w.sum() * total
         return cls(sources.names[ii].astype(str), destinations.names[jj].astype(str), rates,
-                   profile)
+                   _profile(profile))
 
     def with_profile(self, profile: ArrayLike | None) -> Demand:
-        return Demand(self.source, self.destination, self.gbps, profile)
+        """The same flows with another diurnal profile (24 multipliers, or None: flat)."""
+        return Demand(self.source, self.destination, self.gbps, _profile(profile))
 
     def rates_at(self, hours_utc: float, source_lon_deg: np.ndarray) -> np.ndarray:
         """(n,) Gbps requested at ``hours_utc`` (hour of day, UTC), by each source's local
