@@ -11,6 +11,7 @@ from scipy.sparse import csr_matrix, vstack
 import leolat
 from leolat import Capacity, Constellation, Demand, LinkPolicy, Network, Sites, Terrestrial, TimeGrid
 from leolat.network import allocation as al
+from leolat.network import flow_graph as fg
 
 T0 = "2026-12-01T00:00:00Z"
 
@@ -178,13 +179,13 @@ def test_exact_max_min_fair_equals_a_sequence_of_lps(seed, sats):
 
 
 def _our_paths(net, cap, demand, grid, k):
-    st = al._Static(net, cap)
+    st = fg.Resources(net, cap)
     n_l = net.terrestrial.n_links
-    graph = al._step_graph(net, st, cap, grid[0], np.zeros(n_l, bool), np.zeros(st.n_gs, bool),
+    graph = fg.step_graph(net, st, cap, grid[0], np.zeros(n_l, bool), np.zeros(st.n_gs, bool),
                            np.zeros(st.n_sats, bool))
     src = al._nodes(net, demand.source, "source")
     dst = al._nodes(net, demand.destination, "destination")
-    ptr, edges, dem = al._paths(graph, net, src, dst, k, False)
+    ptr, edges, dem = fg.diverse_paths(graph, net, src, dst, k, False)
     tail = np.repeat(np.arange(graph[0].size - 1), np.diff(graph[0]))
     paths = []
     for j in range(dem.size):
@@ -213,3 +214,21 @@ def test_k_paths_equal_the_lp_restricted_to_the_same_paths(objective, k):
     # more paths never carry less
     full = leolat.allocate(net, grid, demand, cap, objective="max_throughput", k_paths=None)
     assert full.allocated_gbps.values.sum() >= got.sum() - 1e-6
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5, 8])
+def test_per_path_fairness_equals_a_sequence_of_lps_over_paths(seed):
+    net, cap, demand = _network(seed, True)
+    grid = TimeGrid.from_utc(T0, 1, 1)
+    ds = leolat.allocate(net, grid, demand, cap, objective="max_min_fair_paths", k_paths=3)
+    paths = _our_paths(net, cap, demand, grid, 3)
+    _, link_of = _independent_paths(net, demand, grid)
+    a, dem, caps = _lp_data(paths, net, cap, link_of, len(demand))
+    # each path is a flow of its own; a demand's paths share its request as one more bound
+    n_p = len(paths)
+    eye = csr_matrix((np.ones(n_p), (np.arange(n_p), np.arange(n_p))), shape=(n_p, n_p))
+    rates = _lp_max_min_fair(vstack([a, dem]).tocsr(), eye, np.concatenate([caps, demand.gbps]),
+                             np.full(n_p, 1e6))
+    want = dem @ rates
+    np.testing.assert_allclose(ds.allocated_gbps.values[0], want, rtol=1e-6, atol=1e-7)
+    assert np.any(np.asarray(dem.sum(axis=1)).ravel() > 1)  # some demand has several paths

@@ -92,7 +92,9 @@ def test_a_cable_cut_moves_traffic_to_leo_and_loses_what_does_not_fit(wan_net):
     s = leolat.capacity_summary(cut)
     assert s.loc["Lagos, NG->aws:eu-central-1", "served_pct"] < 100
     assert s.loc["Nairobi, KE->aws:eu-central-1", "served_pct"] == pytest.approx(100)
-    assert s.loc["total", "congested_h"] == pytest.approx(180 / 3600)
+    steps_short = int((cut.unmet_gbps.sum("demand") > 1e-6 * cut.requested_gbps.sum("demand")).sum())
+    assert steps_short >= 1
+    assert s.loc["total", "congested_h"] == pytest.approx(steps_short * 60 / 3600)
 
 
 def test_unroutable_demands_are_data_not_exceptions(wan_net):

@@ -9,143 +9,161 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import jit
-from .dijkstra import dijkstra
+from numba import prange
+
+from ._jit import jit, pjit
+from .dijkstra import dijkstra, heap_pop, heap_push
 
 
-@jit
+@pjit
 def diverse_paths(indptr, indices, weights, n_sats, relay, sources, demand_src, demand_dst,
-                  k, penalty, out_ptr, out_edges, out_demand, max_edges):
+                  k, penalty, out_edges, out_len):
     """Up to ``k`` distinct shortest paths per demand: after each round, the edges a
     source's paths used cost ``(1 + penalty)`` times more for that source's next round.
+    Sources run in parallel (each with its own search arrays and penalties).
 
     ``sources`` (n_src,) node ids; demands ``demand_src`` index ``sources``; ``demand_dst``
-    are node ids. Writes paths (edge lists) into ``out_ptr`` / ``out_edges`` with their
-    demand in ``out_demand``; returns (number of paths, number of edges written), or
-    (-1, -1) if ``max_edges`` would be exceeded.
+    are node ids. Writes the edges of demand d's j-th path (source to destination) into
+    ``out_edges[d, j, :out_len[d, j]]``; ``out_len`` is 0 for no path, -1 if the path had
+    more edges than ``out_edges`` holds (the caller retries with more room).
     """
     n = indptr.shape[0] - 1
-    w = weights.copy()
-    dist = np.empty(n)
-    pred = np.empty(n, np.int64)
-    pred_edge = np.empty(n, np.int64)
-    heap_d = np.empty(indices.size + 1)
-    heap_v = np.empty(indices.size + 1, np.int64)
-    target_mask = np.zeros(n, np.bool_)
-    touched = np.empty(indices.size, np.int64)
-    seen_hash = np.zeros((demand_src.size, k), np.int64)
-    n_found = np.zeros(demand_src.size, np.int64)
-    n_paths = 0
-    n_edges = 0
-    out_ptr[0] = 0
-    for si in range(sources.size):
-        src = sources[si]
-        mine = np.nonzero(demand_src == si)[0]
+    max_hops = out_edges.shape[2]
+    order = np.argsort(demand_src)
+    starts = np.searchsorted(demand_src[order], np.arange(sources.size + 1))
+    for si in prange(sources.size):
+        mine = order[starts[si]:starts[si + 1]]
         if mine.size == 0:
             continue
+        src = sources[si]
+        w = weights.copy()
+        dist = np.empty(n)
+        pred = np.empty(n, np.int64)
+        pred_edge = np.empty(n, np.int64)
+        heap_d = np.empty(indices.size + 1)
+        heap_v = np.empty(indices.size + 1, np.int64)
+        target_mask = np.zeros(n, np.bool_)
+        hashes = np.zeros((mine.size, k), np.int64)
+        found = np.zeros(mine.size, np.int64)
+        buf = np.empty(max_hops, np.int64)
         n_t = 0
         for d in mine:
             if not target_mask[demand_dst[d]]:
                 target_mask[demand_dst[d]] = True
                 n_t += 1
-        n_touched = 0
-        for _round in range(k):
-            round_start = n_paths
+        for rnd in range(k):
             dijkstra(indptr, indices, w, n_sats, src, relay, dist, pred, pred_edge, heap_d,
                      heap_v, target_mask, n_t)
-            for d in mine:
+            for m in range(mine.size):
+                d = mine[m]
                 v = demand_dst[d]
                 if not np.isfinite(dist[v]):
                     continue
-                # the path's edges, destination back to source, and a hash to spot repeats
-                start = n_edges
                 h = np.int64(1469598103934665603)
+                n_e = 0
+                too_long = False
                 while v != src:
+                    if n_e >= max_hops:
+                        too_long = True
+                        break
                     e = pred_edge[v]
-                    if n_edges >= max_edges:
-                        return -1, -1
-                    out_edges[n_edges] = e
-                    n_edges += 1
+                    buf[n_e] = e
+                    n_e += 1
                     h = (h ^ np.int64(e)) * np.int64(1099511628211)
                     v = pred[v]
+                if too_long:
+                    out_len[d, found[m]] = -1
+                    continue
                 dup = False
-                for j in range(n_found[d]):
-                    if seen_hash[d, j] == h:
+                for q in range(found[m]):
+                    if hashes[m, q] == h:
                         dup = True
                 if dup:
-                    n_edges = start
                     continue
-                seen_hash[d, n_found[d]] = h
-                n_found[d] += 1
-                # reverse into source -> destination order
-                lo, hi = start, n_edges - 1
-                while lo < hi:
-                    out_edges[lo], out_edges[hi] = out_edges[hi], out_edges[lo]
-                    lo += 1
-                    hi -= 1
-                out_demand[n_paths] = d
-                n_paths += 1
-                out_ptr[n_paths] = n_edges
-            if _round + 1 < k:
-                for p in range(round_start, n_paths):
-                    for j in range(out_ptr[p], out_ptr[p + 1]):
-                        e = out_edges[j]
-                        touched[n_touched] = e
-                        n_touched += 1
-                        w[e] *= 1.0 + penalty
-        for j in range(n_touched):  # this source's penalties do not carry to the next
-            w[touched[j]] = weights[touched[j]]
-        for d in mine:
-            target_mask[demand_dst[d]] = False
-    return n_paths, n_edges
+                slot = found[m]
+                hashes[m, slot] = h
+                found[m] += 1
+                for q in range(n_e):  # source -> destination order
+                    out_edges[d, slot, q] = buf[n_e - 1 - q]
+                out_len[d, slot] = n_e
+                if rnd + 1 < k:
+                    for q in range(n_e):
+                        w[buf[q]] *= 1.0 + penalty
+    return 0
 
 
 @jit
 def progressive_filling(path_ptr, path_res, path_demand, request, cap, eps):
-    """Max-min fair rates with one path per demand (a demand's only path: ``path_demand``
-    maps paths to demands one to one). Every unfrozen path grows at the same rate until a
-    resource fills or a path reaches its request; then its paths freeze. Exact for single
-    paths. Returns the (n_paths,) rates."""
+    """Max-min fair rates of paths, each path a flow (``path_res[path_ptr[p]:path_ptr[p+1]]``
+    its resources), each bounded by ``request[path_demand[p]]``: every unfrozen path grows
+    at one common level until a resource fills (its paths freeze) or a path reaches its
+    request. Event-driven: a heap holds the level at which each resource would fill, updated
+    as paths freeze, so the work is about (total path length) x log(resources) rather than
+    one sweep of everything per level. Exact. Returns the (n_paths,) rates."""
     n_p = path_demand.size
     n_r = cap.size
     rate = np.zeros(n_p)
-    rem = cap.copy()
     frozen = np.zeros(n_p, np.bool_)
+    users = np.zeros(n_r, np.int64)
+    fixed = np.zeros(n_r)  # load of the frozen paths
     for p in range(n_p):
         if request[path_demand[p]] <= eps:
             frozen[p] = True
-    users = np.zeros(n_r, np.int64)
-    while True:
-        users[:] = 0
-        active = 0
-        for p in range(n_p):
-            if frozen[p]:
-                continue
-            active += 1
+        for j in range(path_ptr[p], path_ptr[p + 1]):
+            if cap[path_res[j]] <= eps:
+                frozen[p] = True
+        if not frozen[p]:
             for j in range(path_ptr[p], path_ptr[p + 1]):
                 users[path_res[j]] += 1
-        if active == 0:
-            break
-        inc = np.inf
-        for r in range(n_r):
-            if users[r] > 0:
-                inc = min(inc, rem[r] / users[r])
-        for p in range(n_p):
-            if not frozen[p]:
-                inc = min(inc, request[path_demand[p]] - rate[p])
-        inc = max(inc, 0.0)
-        for r in range(n_r):
-            if users[r] > 0:
-                rem[r] -= inc * users[r]
-        for p in range(n_p):
+    # resource -> paths
+    r_ptr = np.zeros(n_r + 1, np.int64)
+    for j in range(path_res.size):
+        r_ptr[path_res[j] + 1] += 1
+    for r in range(n_r):
+        r_ptr[r + 1] += r_ptr[r]
+    fill = r_ptr[:-1].copy()
+    r_paths = np.empty(path_res.size, np.int64)
+    for p in range(n_p):
+        for j in range(path_ptr[p], path_ptr[p + 1]):
+            r = path_res[j]
+            r_paths[fill[r]] = p
+            fill[r] += 1
+    size_max = n_r + n_p + path_res.size + 1
+    heap_d = np.empty(size_max)
+    heap_v = np.empty(size_max, np.int64)
+    key = np.full(n_r, np.inf)
+    size = 0
+    for r in range(n_r):
+        if users[r] > 0:
+            key[r] = cap[r] / users[r]
+            size = heap_push(heap_d, heap_v, size, key[r], r)
+    for p in range(n_p):
+        q = request[path_demand[p]]
+        if not frozen[p] and q < np.inf:
+            size = heap_push(heap_d, heap_v, size, q, -1 - p)
+    level = 0.0
+    while size > 0:
+        lv, item, size = heap_pop(heap_d, heap_v, size)
+        if item >= 0:
+            if users[item] == 0 or lv != key[item]:
+                continue  # stale
+            lo, hi = r_ptr[item], r_ptr[item + 1]
+        else:
+            if frozen[-1 - item]:
+                continue
+            lo, hi = 0, 1
+        level = max(level, lv)
+        for k in range(lo, hi):
+            p = r_paths[k] if item >= 0 else -1 - item
             if frozen[p]:
                 continue
-            rate[p] += inc
-            if rate[p] >= request[path_demand[p]] - eps:
-                frozen[p] = True
-                continue
+            frozen[p] = True
+            rate[p] = level
             for j in range(path_ptr[p], path_ptr[p + 1]):
-                if rem[path_res[j]] <= eps * max(cap[path_res[j]], 1.0):
-                    frozen[p] = True
-                    break
+                r = path_res[j]
+                users[r] -= 1
+                fixed[r] += level
+                if users[r] > 0:
+                    key[r] = max((cap[r] - fixed[r]) / users[r], level)
+                    size = heap_push(heap_d, heap_v, size, key[r], r)
     return rate

@@ -24,12 +24,13 @@ import numpy as np
 
 from .._kernels import flow as _kf
 from ..base.budget import DEFAULT_MEMORY_BUDGET_MB, check_budget
-from ..base.constants import SPEED_OF_LIGHT_KM_S
 from ..base.errors import CapacityError
 from ..base.validate import did_you_mean
 from ..reference.time import TimeLike, as_timegrid
 from . import flow_lp
 from .capacity import Capacity, Demand
+from .flow_graph import (C_KM_PER_MS, EDGE_FIBER, RESOURCE_KINDS, Resources, diverse_paths,
+                         resource_name, step_graph)
 from .routing import Network
 from .scenario import Scenario
 
@@ -39,137 +40,12 @@ if TYPE_CHECKING:
 
 __all__ = ["allocate", "capacity_summary", "OBJECTIVES", "ROUTINGS", "RESOURCE_KINDS"]
 
-OBJECTIVES = ("max_min_fair", "max_throughput")
+OBJECTIVES = ("max_min_fair", "max_throughput", "max_min_fair_paths")
 ROUTINGS = ("fastest", "fiber_first")
-RESOURCE_KINDS = ("isl", "user", "feeder", "fiber", "terminal")
-_ISL, _USER, _FEEDER, _FIBER, _TERMINAL = range(5)
-_EDGE_ISL, _EDGE_GSL, _EDGE_FIBER = 0, 1, 2
-C_KM_PER_MS = SPEED_OF_LIGHT_KM_S / 1e3
-_PENALTY = 1.0  # a used edge costs twice as much in the source's next path round
 _EPS = 1e-12
 _TOP = 5  # most loaded resources reported per step
 # Unmet demand below this fraction of the request is solver slack, not congestion.
 _CONGESTED = 1e-6
-
-
-class _Static:
-    """Resources that exist at every step: fiber links, gateways, satellites, terminals."""
-
-    def __init__(self, net: Network, capacity: Capacity):
-        t = net.terrestrial
-        n_gs, n_sats = len(net.sites), len(net.constellation)
-        self.n_sats, self.n_gs = n_sats, n_gs
-        roles = t.roles if t is not None else np.full(n_gs, "ground")
-        self.is_gateway = roles == "gateway"
-        names, kinds, caps = [], [], []
-
-        def add(name, kind, gbps):
-            names.append(name)
-            kinds.append(kind)
-            caps.append(gbps)
-            return len(names) - 1
-
-        self.fiber_res = np.empty((0, 2), np.int64)
-        if t is not None:
-            fr = []
-            for i in range(t.n_links):
-                g = capacity.fiber_link_gbps(t.link_names[i])
-                a, b = t.nodes.names[t.link_a[i]], t.nodes.names[t.link_b[i]]
-                fr.append((add(f"fiber {t.link_names[i]} {a}->{b}", _FIBER, g),
-                           add(f"fiber {t.link_names[i]} {b}->{a}", _FIBER, g)))
-            self.fiber_res = np.array(fr, np.int64).reshape(-1, 2)
-        # per ground node: (up, down) resource of its gateway feeder or its terminals
-        self.ground_res = np.full((n_gs, 2), -1, np.int64)
-        for g in range(n_gs):
-            nm = str(net.sites.names[g])
-            if self.is_gateway[g]:
-                gb = capacity.gateway_gbps(nm)
-                self.ground_res[g] = (add(f"feeder {nm} up", _FEEDER, gb),
-                                      add(f"feeder {nm} down", _FEEDER, gb))
-            elif capacity.terminal_gbps is not None and net.gsl_capable[g]:
-                self.ground_res[g] = (add(f"terminals {nm} up", _TERMINAL, capacity.terminal_gbps),
-                                      add(f"terminals {nm} down", _TERMINAL, capacity.terminal_gbps))
-        sat0 = len(names)
-        for nm in net.constellation.names:
-            add(f"user beams {nm} up", _USER, capacity.user_gbps)
-            add(f"user beams {nm} down", _USER, capacity.user_gbps)
-        self.sat_res0 = sat0
-        self.names = np.array(names, dtype=object)
-        self.kinds = np.array(kinds, np.int8)
-        self.caps = np.array(caps, float)
-
-
-def _step_graph(net: Network, st: _Static, capacity: Capacity, t, cut: np.ndarray,
-                gw_down: np.ndarray, sat_down: np.ndarray):
-    """This step's CSR graph with each directed edge's resources (up to two) and kind."""
-    snap = net.snapshot(t)
-    n_sats = st.n_sats
-    n = snap.n_nodes
-    u = np.repeat(np.arange(n), np.diff(snap.indptr))
-    v = snap.indices
-    kind = snap.edge_kind
-    keep = (kind == "isl") | (kind == "gsl")
-    u, v, w, kind = u[keep], v[keep], snap.length_km[keep], kind[keep]
-    ok = np.ones(u.size, bool)
-    for x in (u, v):
-        ground = x >= n_sats
-        ok &= ~(ground & gw_down[np.where(ground, x - n_sats, 0)])
-        ok &= ~((~ground) & sat_down[np.where(ground, 0, x)])
-    u, v, w, kind = u[ok], v[ok], w[ok], kind[ok]
-    ek = np.where(kind == "isl", _EDGE_ISL, _EDGE_GSL).astype(np.int8)
-    r1 = np.full(u.size, -1, np.int64)
-    r2 = np.full(u.size, -1, np.int64)
-    gsl = ek == _EDGE_GSL
-    up = gsl & (u >= n_sats)  # ground -> satellite
-    down = gsl & (v >= n_sats)
-    gu, su = u[up] - n_sats, v[up]
-    gd, sd = v[down] - n_sats, u[down]
-    # satellite side: user beams unless the ground end is a gateway (its feeder antennas)
-    r1[up] = np.where(st.is_gateway[gu], st.ground_res[gu, 0], st.sat_res0 + 2 * su)
-    r1[down] = np.where(st.is_gateway[gd], st.ground_res[gd, 1], st.sat_res0 + 2 * sd + 1)
-    r2[up] = np.where(st.is_gateway[gu], -1, st.ground_res[gu, 0])
-    r2[down] = np.where(st.is_gateway[gd], -1, st.ground_res[gd, 1])
-    isl = np.nonzero(ek == _EDGE_ISL)[0]
-    r1[isl] = st.caps.size + np.arange(isl.size)
-    caps = np.concatenate([st.caps, np.full(isl.size, capacity.isl_gbps)])
-    kinds = np.concatenate([st.kinds, np.full(isl.size, _ISL, np.int8)])
-    names = np.concatenate([st.names, np.array([f"laser {a}->{b}" for a, b in zip(
-        net.constellation.names[u[isl]], net.constellation.names[v[isl]])], dtype=object)])
-    t_ = net.terrestrial
-    if t_ is not None and t_.n_links:
-        up_links = np.nonzero(~cut)[0]
-        a, b = t_.link_a[up_links] + n_sats, t_.link_b[up_links] + n_sats
-        lw = t_.latency_ms[up_links] * C_KM_PER_MS
-        u = np.concatenate([u, a, b])
-        v = np.concatenate([v, b, a])
-        w = np.concatenate([w, lw, lw])
-        ek = np.concatenate([ek, np.full(2 * up_links.size, _EDGE_FIBER, np.int8)])
-        r1 = np.concatenate([r1, st.fiber_res[up_links, 0], st.fiber_res[up_links, 1]])
-        r2 = np.concatenate([r2, np.full(2 * up_links.size, -1, np.int64)])
-    order = np.argsort(u, kind="stable")
-    indptr = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(u, minlength=n), out=indptr[1:])
-    return (indptr, v[order].astype(np.int64), w[order].astype(float), ek[order], r1[order],
-            r2[order], caps, kinds, names)
-
-
-def _paths(graph, net: Network, src_nodes, dst_nodes, k: int, fiber_only: bool):
-    indptr, indices, w, ek = graph[:4]
-    if fiber_only:
-        w = np.where(ek == _EDGE_FIBER, w, np.inf)
-    sources, demand_src = np.unique(src_nodes, return_inverse=True)
-    max_edges = max(1024, len(src_nodes) * k * 48)
-    while True:
-        ptr = np.empty(len(src_nodes) * k + 1, np.int64)
-        edges = np.empty(max_edges, np.int64)
-        dem = np.empty(len(src_nodes) * k, np.int64)
-        n_p, n_e = _kf.diverse_paths(indptr, indices, w, len(net.constellation), net.relay,
-                                     sources.astype(np.int64), demand_src.astype(np.int64),
-                                     dst_nodes.astype(np.int64), k, _PENALTY, ptr, edges, dem,
-                                     max_edges)
-        if n_p >= 0:
-            return ptr[:n_p + 1], edges[:n_e], dem[:n_p]
-        max_edges *= 4
 
 
 def _columns(graph, ptr, edges, dem, n_demands: int):
@@ -179,7 +55,7 @@ def _columns(graph, ptr, edges, dem, n_demands: int):
     _, _, w, ek, r1, r2, caps = graph[:7]
     n_p = dem.size
     lengths = np.add.reduceat(w[edges], ptr[:-1]) if n_p else np.zeros(0)
-    leo = (np.add.reduceat((ek[edges] != _EDGE_FIBER).astype(np.int64), ptr[:-1]) > 0
+    leo = (np.add.reduceat((ek[edges] != EDGE_FIBER).astype(np.int64), ptr[:-1]) > 0
            if n_p else np.zeros(0, bool))
     path_of_edge = np.repeat(np.arange(n_p), np.diff(ptr))
     res = np.concatenate([r1[edges], r2[edges]])
@@ -200,9 +76,29 @@ def _solve(cols, res_ptr, res, dem, request, cap, objective: str) -> np.ndarray:
         return np.zeros(0)
     if objective == "max_throughput":
         return flow_lp.max_throughput(cols, request, cap)
-    if np.bincount(dem, minlength=request.size).max() <= 1:  # one path each: exact filling
-        return _kf.progressive_filling(res_ptr, res, dem, request, cap, 1e-12)
+    if objective == "max_min_fair_paths" or np.bincount(dem, minlength=request.size).max() <= 1:
+        return per_path_filling(res_ptr, res, dem, request, cap)
     return flow_lp.max_min_fair(cols, request, cap)
+
+
+def per_path_filling(res_ptr: np.ndarray, res: np.ndarray, dem: np.ndarray,
+                     request: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """Max-min fair rates over *paths* (each path a flow, as TCP shares a link per
+    connection), each demand's paths together within its request: progressive filling with
+    the request as one more resource the demand's paths share. Exact; with one path per
+    demand it is the per-demand max-min fair allocation. (n_paths,) Gbps."""
+    n_p, n_r = dem.size, cap.size
+    counts = np.diff(res_ptr)
+    ptr = np.zeros(n_p + 1, np.int64)
+    np.cumsum(counts + 1, out=ptr[1:])
+    flat = np.empty(ptr[-1], np.int64)
+    last = ptr[1:] - 1
+    keep = np.ones(ptr[-1], bool)
+    keep[last] = False
+    flat[keep] = res
+    flat[last] = n_r + dem  # the demand's request, shared by its paths
+    return _kf.progressive_filling(ptr, flat, np.arange(n_p), np.full(n_p, np.inf),
+                                   np.concatenate([cap, request]), 1e-12)
 
 
 def _arc_columns(graph, net: Network, src_nodes, dst_nodes):
@@ -298,7 +194,10 @@ def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capaci
         (source, destination, Gbps); sources and destinations are ground node names.
     capacity : Capacity, optional
         Rates per link kind (defaults: :class:`~leolat.network.capacity.Capacity`).
-    objective : {"max_min_fair", "max_throughput"}
+    objective : {"max_min_fair", "max_throughput", "max_min_fair_paths"}
+        Per demand (LPs when a demand has several paths), the largest total, or max-min fair
+        over paths (progressive filling: each path a flow, as TCP connections share links;
+        fast).
     k_paths : int or None
         Paths per demand (diverse shortest paths); None: every path, exactly (arc LP).
     routing : {"fastest", "fiber_first"}
@@ -324,7 +223,7 @@ def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capaci
     src = _nodes(network, demand.source, "source")
     dst = _nodes(network, demand.destination, "destination")
     n_t, n_d = len(grid), len(demand)
-    st = _Static(network, capacity)
+    st = Resources(network, capacity)
     if k_paths is None:
         n_e = 2 * (len(network.isl_a) + st.n_sats * st.n_gs
                    + (0 if network.terrestrial is None else network.terrestrial.n_links))
@@ -355,7 +254,7 @@ def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capaci
             for f in resolved.failed_satellites:
                 if f.t0 <= ti < f.t1:
                     sat_down[f.satellites] = True
-        graph = _step_graph(network, st, capacity, grid[ti], cut, gw_down, sat_down)
+        graph = step_graph(network, st, capacity, grid[ti], cut, gw_down, sat_down)
         caps = graph[6].copy()
         load = np.zeros(caps.size)
         request = demand.rates_at(float(hours[ti]), src_lon)
@@ -365,22 +264,24 @@ def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capaci
             if k_paths is None:
                 cols, cd, ce = _arc_columns(graph, network, src, dst)
                 if fiber_only:
-                    keep = graph[3][ce] == _EDGE_FIBER
+                    keep = graph[3][ce] == EDGE_FIBER
                     cols = flow_lp.Columns(cols.res[:, keep], cols.dem[:, keep], cols.cost[keep],
                                            cols.eq[:, keep])
                     cd, ce = cd[keep], ce[keep]
+                if objective == "max_min_fair_paths":
+                    raise CapacityError("max_min_fair_paths needs paths: give k_paths")
                 fn = (flow_lp.max_throughput if objective == "max_throughput"
                       else flow_lp.max_min_fair)
                 x = fn(cols, left, np.maximum(caps - load, 0.0)) if cols.n else np.zeros(0)
                 rate: np.ndarray = cols.dem @ x
                 via_sat: np.ndarray = np.zeros(n_d)
-                leaves = (graph[3][ce] != _EDGE_FIBER) & (np.repeat(
+                leaves = (graph[3][ce] != EDGE_FIBER) & (np.repeat(
                     np.arange(graph[0].size - 1), np.diff(graph[0]))[ce] == src[cd])
                 np.add.at(via_sat, cd[leaves], x[leaves])
                 np.add.at(out["delay_gbps_km"][ti], cd, x * graph[2][ce])
                 n_paths[ti] += (rate > _EPS)
             else:
-                ptr, edges, dem = _paths(graph, network, src, dst, int(k_paths), fiber_only)
+                ptr, edges, dem = diverse_paths(graph, network, src, dst, int(k_paths), fiber_only)
                 cols, res_ptr, res, lengths, leo = _columns(graph, ptr, edges, dem, n_d)
                 x = _solve(cols, res_ptr, res, dem, left, np.maximum(caps - load, 0.0),
                            objective)
@@ -393,6 +294,7 @@ def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capaci
             out["leo_gbps"][ti] += via_sat
             out["fiber_gbps"][ti] += rate - via_sat
             left = np.maximum(left - rate, 0.0)
+            left[left <= _CONGESTED * request] = 0.0  # solver slack does not overflow
         kinds = graph[7]
         with np.errstate(invalid="ignore", divide="ignore"):
             u = np.where(caps > 0, load / caps, np.where(load > 0, np.inf, 0.0))
@@ -401,7 +303,7 @@ def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capaci
             if sel.size:
                 util[ti, k] = (sel.mean(), np.percentile(sel, 95), sel.max())
         top = np.argsort(-u)[:_TOP]
-        top_name[ti, :top.size] = graph[8][top]
+        top_name[ti, :top.size] = [resource_name(graph[8], int(r)) for r in top]
         top_util[ti, :top.size] = u[top]
     alloc = out["allocated_gbps"]
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from ..orbits.ephemeris import Ephemeris
     from ..reference.time import TimeLike
 
-__all__ = ["rtt_timeseries", "service_timeseries", "world_map", "ground_tracks", "visible_histogram",
-           "coastlines"]
+__all__ = ["rtt_timeseries", "service_timeseries", "capacity_timeseries", "world_map",
+           "ground_tracks", "visible_histogram", "coastlines"]
 
 
 def _axes(ax, figsize):
@@ -278,5 +278,28 @@ def service_timeseries(ds: xr.Dataset, terminal: str | int = 0, *, ax: Axes | No
                  f"{ds.attrs.get('constellation', '')}; epochs (grey) every "
                  f"{ds.attrs.get('epoch_s', 15)} s")
     ax.legend(loc="lower right", fontsize=8)
+    fig.autofmt_xdate()
+    return _finish(fig, save)
+
+
+def capacity_timeseries(ds: xr.Dataset, demand: str | int = 0, *, ax: Axes | None = None,
+                        save: PathLike | None = None) -> Figure:
+    """One demand of :func:`leolat.allocate` over time: Gbps carried on fiber and over
+    satellites (stacked), what is left unmet, and the request."""
+    k = demand if isinstance(demand, (int, np.integer)) else \
+        [str(x) for x in ds["demand"].values].index(str(demand))
+    one = ds.isel(demand=k)
+    fig, ax = _axes(ax, (9, 3.6))
+    t = one["time"].values
+    fiber, leo, unmet = (one[v].values for v in ("fiber_gbps", "leo_gbps", "unmet_gbps"))
+    ax.stackplot(t, fiber, leo, unmet, colors=("C0", "C1", "0.8"), step="post",
+                 labels=("on fiber", "over satellites", "unmet"))
+    ax.plot(t, one["requested_gbps"], color="k", lw=1.0, drawstyle="steps-post",
+            label="requested")
+    ax.set(ylabel="Gbps", xlabel="time (UTC)", ylim=(0, None),
+           title=f"{one['demand'].values}: {ds.attrs.get('routing', '')}, "
+                 f"{ds.attrs.get('objective', '')}"
+                 f"{'; ' + ds.attrs['scenario'] if ds.attrs.get('scenario') else ''}")
+    ax.legend(loc="upper left", fontsize=8)
     fig.autofmt_xdate()
     return _finish(fig, save)
