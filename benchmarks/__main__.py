@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import (capacity, coverage, hybrid, kernels, network, propagate, service, study, topology,
-               visibility)
+from . import capacity, coverage, hybrid, kernels, network, propagate, service, study, topology, visibility
 
 SUITES = {"propagate": propagate, "kernels": kernels, "visibility": visibility,
           "network": network, "coverage": coverage, "hybrid": hybrid,

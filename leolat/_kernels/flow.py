@@ -8,7 +8,6 @@ gateway's feeder antennas, a terminal); each edge consumes up to two of them.
 from __future__ import annotations
 
 import numpy as np
-
 from numba import prange
 
 from ._jit import jit, pjit

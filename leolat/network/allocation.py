@@ -29,8 +29,7 @@ from ..base.validate import did_you_mean
 from ..reference.time import TimeLike, as_timegrid
 from . import flow_lp
 from .capacity import Capacity, Demand
-from .flow_graph import (C_KM_PER_MS, EDGE_FIBER, RESOURCE_KINDS, Resources, diverse_paths,
-                         resource_name, step_graph)
+from .flow_graph import C_KM_PER_MS, EDGE_FIBER, RESOURCE_KINDS, Resources, diverse_paths, resource_name, step_graph
 from .routing import Network
 from .scenario import Scenario
 
