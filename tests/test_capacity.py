@@ -187,3 +187,27 @@ def test_bad_allocation_requests_are_refused_with_a_reason(wan_net):
         leolat.allocate(wan_net, GRID, bad)
     with pytest.raises(leolat.MemoryBudgetError, match=r"allocate\(k_paths=None\)"):
         leolat.allocate(wan_net, GRID, d, k_paths=None, memory_budget_mb=1)
+
+
+def test_a_links_file_with_a_capacity_column_sets_both_the_network_and_its_rates(tmp_path):
+    rows = open(leolat.data_path("africa_europe_fiber.csv"), encoding="utf-8").read().splitlines()
+    out = [rows[0] + ",capacity_gbps"]
+    for line in rows[1:]:
+        name = line.split(",")[0]
+        out.append(line + (",5" if name in ("WACS", "MainOne", "Equiano") else ","))
+    f = tmp_path / "links.csv"
+    f.write_text("\n".join(out) + "\n")
+    offices = Sites.from_cities(["Lagos"])
+    region = leolat.cloud_regions(provider="aws", region="eu-central-1")
+    wan = Terrestrial.from_csv(f, sites=offices, pops=Sites.from_csv(
+        leolat.data_path("africa_europe_pops.csv")), clouds=region, unknown_nodes="drop")
+    net = Network(Constellation.walker(1, 1, 550, 0.0, epoch=T0), wan)
+    cap = Capacity().with_links_csv(f)
+    d = Demand(np.array(["Lagos, NG"]), np.array(["aws:eu-central-1"]), np.array([50.0]))
+    ds = leolat.allocate(net, TimeGrid.from_utc(T0, 60, 60), d, cap, objective="max_throughput",
+                         k_paths=None)
+    # every segment of the three cables at 5 Gbps: five segments leave the Lagos IXP (north to
+    # Lisbon and London, south to Cape Town), so fiber carries 25 Gbps out of Lagos
+    leaving = sum(1 for line in out[1:] if line.split(",")[0] in ("WACS", "MainOne", "Equiano"))
+    assert leaving == 5
+    assert float(ds.fiber_gbps[0, 0]) == pytest.approx(25.0, rel=1e-6)

@@ -11,7 +11,7 @@ import numpy as np
 from numba import prange
 
 from ._jit import jit, pjit
-from .dijkstra import dijkstra, heap_pop, heap_push
+from .dijkstra import dijkstra
 
 
 @pjit
@@ -91,14 +91,34 @@ def diverse_paths(indptr, indices, weights, n_sats, relay, sources, demand_src, 
     return 0
 
 
+@jit(inline="always")
+def _sift_down(heap, pos, key, i, size):
+    r = heap[i]
+    while True:
+        c = 2 * i + 1
+        if c >= size:
+            break
+        if c + 1 < size and key[heap[c + 1]] < key[heap[c]]:
+            c += 1
+        if key[heap[c]] < key[r]:
+            heap[i] = heap[c]
+            pos[heap[i]] = i
+            i = c
+        else:
+            break
+    heap[i] = r
+    pos[r] = i
+
+
 @jit
 def progressive_filling(path_ptr, path_res, path_demand, request, cap, eps):
     """Max-min fair rates of paths, each path a flow (``path_res[path_ptr[p]:path_ptr[p+1]]``
     its resources), each bounded by ``request[path_demand[p]]``: every unfrozen path grows
     at one common level until a resource fills (its paths freeze) or a path reaches its
-    request. Event-driven: a heap holds the level at which each resource would fill, updated
-    as paths freeze, so the work is about (total path length) x log(resources) rather than
-    one sweep of everything per level. Exact. Returns the (n_paths,) rates."""
+    request. Event-driven: an indexed heap keyed by the level at which each resource would
+    fill; a resource's level only rises as paths freeze (it gives up ``level <= key`` per
+    path), so updates sift down. Work: (total path length) x log(resources). Exact.
+    Returns the (n_paths,) rates."""
     n_p = path_demand.size
     n_r = cap.size
     rate = np.zeros(n_p)
@@ -114,8 +134,7 @@ def progressive_filling(path_ptr, path_res, path_demand, request, cap, eps):
         if not frozen[p]:
             for j in range(path_ptr[p], path_ptr[p + 1]):
                 users[path_res[j]] += 1
-    # resource -> paths
-    r_ptr = np.zeros(n_r + 1, np.int64)
+    r_ptr = np.zeros(n_r + 1, np.int64)  # resource -> paths
     for j in range(path_res.size):
         r_ptr[path_res[j] + 1] += 1
     for r in range(n_r):
@@ -127,42 +146,109 @@ def progressive_filling(path_ptr, path_res, path_demand, request, cap, eps):
             r = path_res[j]
             r_paths[fill[r]] = p
             fill[r] += 1
-    size_max = n_r + n_p + path_res.size + 1
-    heap_d = np.empty(size_max)
-    heap_v = np.empty(size_max, np.int64)
-    key = np.full(n_r, np.inf)
+    # items: resources 0..n_r-1, then paths' requests n_r + p (their key never changes)
+    key = np.full(n_r + n_p, np.inf)
+    heap = np.empty(n_r + n_p, np.int64)
+    pos = np.full(n_r + n_p, -1, np.int64)
     size = 0
     for r in range(n_r):
         if users[r] > 0:
             key[r] = cap[r] / users[r]
-            size = heap_push(heap_d, heap_v, size, key[r], r)
+            heap[size] = r
+            size += 1
     for p in range(n_p):
         q = request[path_demand[p]]
         if not frozen[p] and q < np.inf:
-            size = heap_push(heap_d, heap_v, size, q, -1 - p)
+            key[n_r + p] = q
+            heap[size] = n_r + p
+            size += 1
+    for i in range(size):
+        pos[heap[i]] = i
+    for i in range(size // 2 - 1, -1, -1):
+        _sift_down(heap, pos, key, i, size)
     level = 0.0
     while size > 0:
-        lv, item, size = heap_pop(heap_d, heap_v, size)
-        if item >= 0:
-            if users[item] == 0 or lv != key[item]:
-                continue  # stale
+        item = heap[0]
+        lv = key[item]
+        size -= 1
+        pos[item] = -1
+        if size > 0:
+            heap[0] = heap[size]
+            pos[heap[0]] = 0
+            _sift_down(heap, pos, key, 0, size)
+        if item < n_r:
             lo, hi = r_ptr[item], r_ptr[item + 1]
         else:
-            if frozen[-1 - item]:
-                continue
             lo, hi = 0, 1
         level = max(level, lv)
         for k in range(lo, hi):
-            p = r_paths[k] if item >= 0 else -1 - item
+            p = r_paths[k] if item < n_r else item - n_r
             if frozen[p]:
                 continue
             frozen[p] = True
             rate[p] = level
+            if pos[n_r + p] >= 0:  # its request no longer matters: key to +inf, sinks
+                key[n_r + p] = np.inf
+                _sift_down(heap, pos, key, pos[n_r + p], size)
             for j in range(path_ptr[p], path_ptr[p + 1]):
                 r = path_res[j]
                 users[r] -= 1
                 fixed[r] += level
-                if users[r] > 0:
-                    key[r] = max((cap[r] - fixed[r]) / users[r], level)
-                    size = heap_push(heap_d, heap_v, size, key[r], r)
+                if pos[r] >= 0:
+                    key[r] = (np.inf if users[r] == 0
+                              else max((cap[r] - fixed[r]) / users[r], level))
+                    _sift_down(heap, pos, key, pos[r], size)
     return rate
+
+
+@jit
+def compact_paths(out_edges, out_len, rev, backwards):
+    """The paths of :func:`diverse_paths` as CSR: (ptr, edges, demand). With ``backwards``
+    the searches ran from the demands' destinations: each path is reversed, edge by edge
+    (``rev`` maps an edge to its reverse)."""
+    n_d, k = out_len.shape
+    n_p = 0
+    n_e = 0
+    for d in range(n_d):
+        for j in range(k):
+            if out_len[d, j] > 0:
+                n_p += 1
+                n_e += out_len[d, j]
+    ptr = np.zeros(n_p + 1, np.int64)
+    edges = np.empty(n_e, np.int64)
+    dem = np.empty(n_p, np.int64)
+    p = 0
+    e = 0
+    for d in range(n_d):
+        for j in range(k):
+            m = out_len[d, j]
+            if m <= 0:
+                continue
+            for q in range(m):
+                edges[e + q] = rev[out_edges[d, j, m - 1 - q]] if backwards else out_edges[d, j, q]
+            e += m
+            dem[p] = d
+            p += 1
+            ptr[p] = e
+    return ptr, edges, dem
+
+
+@jit
+def path_resources(ptr, edges, r1, r2):
+    """Each path's resources, in path order (CSR: res_ptr, res): the edges' first and second
+    resources, where they have one."""
+    n_p = ptr.size - 1
+    res_ptr = np.zeros(n_p + 1, np.int64)
+    res = np.empty(2 * edges.size, np.int64)
+    m = 0
+    for p in range(n_p):
+        for j in range(ptr[p], ptr[p + 1]):
+            e = edges[j]
+            if r1[e] >= 0:
+                res[m] = r1[e]
+                m += 1
+            if r2[e] >= 0:
+                res[m] = r2[e]
+                m += 1
+        res_ptr[p + 1] = m
+    return res_ptr, res[:m]

@@ -47,27 +47,54 @@ _TOP = 5  # most loaded resources reported per step
 _CONGESTED = 1e-6
 
 
+class _PathColumns(flow_lp.Columns):
+    """Paths as LP columns, the sparse matrices built only when an LP asks for them."""
+
+    def __init__(self, res_ptr, res, dem, cost, n_res: int, n_demands: int):
+        self.res_ptr, self.res_idx, self.demand = res_ptr, res, dem
+        self._shape = (n_res, n_demands)
+        self._res = self._dem = None
+        self.cost, self.eq = np.asarray(cost, float), None
+
+    @property  # type: ignore[override]
+    def res(self):
+        if self._res is None:
+            from scipy.sparse import csc_matrix
+
+            self._res = csc_matrix((np.ones(self.res_idx.size), self.res_idx, self.res_ptr),
+                                   shape=(self._shape[0], self.demand.size))
+        return self._res
+
+    @property  # type: ignore[override]
+    def dem(self):
+        if self._dem is None:
+            from scipy.sparse import csr_matrix
+
+            n_p = self.demand.size
+            self._dem = csr_matrix((np.ones(n_p), (self.demand, np.arange(n_p))),
+                                   shape=(self._shape[1], n_p))
+        return self._dem
+
+    @property
+    def n(self) -> int:
+        return int(self.demand.size)
+
+    def load(self, x: np.ndarray) -> np.ndarray:
+        """(n_res,) Gbps on each resource for column rates ``x``."""
+        return np.bincount(self.res_idx, weights=np.repeat(x, np.diff(self.res_ptr)),
+                           minlength=self._shape[0])
+
+
 def _columns(graph, ptr, edges, dem, n_demands: int):
     """Paths as LP columns, and each path's resources (CSR), light-km and medium."""
-    from scipy.sparse import csr_matrix
-
     _, _, w, ek, r1, r2, caps = graph[:7]
     n_p = dem.size
     lengths = np.add.reduceat(w[edges], ptr[:-1]) if n_p else np.zeros(0)
     leo = (np.add.reduceat((ek[edges] != EDGE_FIBER).astype(np.int64), ptr[:-1]) > 0
            if n_p else np.zeros(0, bool))
-    path_of_edge = np.repeat(np.arange(n_p), np.diff(ptr))
-    res = np.concatenate([r1[edges], r2[edges]])
-    col = np.concatenate([path_of_edge, path_of_edge])
-    keep = res >= 0
-    res, col = res[keep], col[keep]
-    order = np.lexsort((res, col))
-    res, col = res[order], col[order]
-    res_ptr = np.zeros(n_p + 1, np.int64)
-    np.cumsum(np.bincount(col, minlength=n_p), out=res_ptr[1:])
-    a_res = csr_matrix((np.ones(res.size), (res, col)), shape=(caps.size, n_p))
-    a_dem = csr_matrix((np.ones(n_p), (dem, np.arange(n_p))), shape=(n_demands, n_p))
-    return flow_lp.Columns(a_res, a_dem, lengths), res_ptr, res, lengths, leo
+    res_ptr, res = _kf.path_resources(ptr, edges, r1, r2)
+    return _PathColumns(res_ptr, res, dem, lengths, caps.size, n_demands), res_ptr, res, \
+        lengths, leo
 
 
 def _solve(cols, res_ptr, res, dem, request, cap, objective: str) -> np.ndarray:
@@ -229,6 +256,10 @@ def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capaci
         check_budget(_arc_need_bytes(n_d, n_e), memory_budget_mb,
                      f"allocate(k_paths=None) for {n_d} demands and up to {n_e} directed links",
                      "pass k_paths=4 (or fewer demands) for a network this size")
+    else:  # the path search's output buffers: (demand, path, hop) edge ids
+        check_budget(n_d * int(k_paths) * 64 * 8.0 * 2, memory_budget_mb,
+                     f"allocate(k_paths={k_paths}) for {n_d} demands",
+                     "pass fewer demands or paths per call")
     resolved = scenario.resolve(network, grid) if scenario is not None else None
     n_links = 0 if network.terrestrial is None else network.terrestrial.n_links
     hours = (grid.unix_ns % (86400 * 10**9)) / 3.6e12
@@ -288,7 +319,7 @@ def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capaci
                 via_sat = np.bincount(dem, weights=x * leo, minlength=n_d)
                 out["delay_gbps_km"][ti] += np.bincount(dem, weights=x * lengths, minlength=n_d)
                 n_paths[ti] += np.bincount(dem, minlength=n_d).astype(np.int32)
-            load += cols.res @ x
+            load += cols.load(x) if isinstance(cols, _PathColumns) else cols.res @ x
             out["allocated_gbps"][ti] += rate
             out["leo_gbps"][ti] += via_sat
             out["fiber_gbps"][ti] += rate - via_sat

@@ -17,13 +17,16 @@ from .capacity import Capacity
 from .routing import Network
 
 __all__ = ["Resources", "step_graph", "resource_name", "diverse_paths", "RESOURCE_KINDS",
-           "EDGE_ISL", "EDGE_GSL", "EDGE_FIBER"]
+           "EDGE_ISL", "EDGE_GSL", "EDGE_FIBER", "MAX_LINKS"]
 
 RESOURCE_KINDS = ("isl", "user", "feeder", "fiber", "terminal")
 _ISL, _USER, _FEEDER, _FIBER, _TERMINAL = range(5)
 EDGE_ISL, EDGE_GSL, EDGE_FIBER = 0, 1, 2
 C_KM_PER_MS = SPEED_OF_LIGHT_KM_S / 1e3
 _PENALTY = 1.0  # a used edge costs twice as much in the source's next path round
+# Paths of more links are not used (IP's default TTL is 64): penalised rounds can otherwise
+# wander hundreds of links through a mesh.
+MAX_LINKS = 64
 
 
 class Resources:
@@ -163,24 +166,9 @@ def diverse_paths(graph, net: Network, src_nodes, dst_nodes, k: int, fiber_only:
     a, b = (dst_nodes, src_nodes) if backwards else (src_nodes, dst_nodes)
     sources, demand_src = np.unique(a, return_inverse=True)
     n_d = len(src_nodes)
-    hops = 64
-    while True:
-        out = np.zeros((n_d, k, hops), np.int64)
-        length = np.zeros((n_d, k), np.int64)
-        _kf.diverse_paths(indptr, indices, w, len(net.constellation), net.relay,
-                          sources.astype(np.int64), demand_src.astype(np.int64).ravel(),
-                          np.asarray(b, np.int64), k, _PENALTY, out, length)
-        if not (length < 0).any():
-            break
-        hops *= 4
-    dem, slot = np.nonzero(length > 0)
-    lens = length[dem, slot]
-    ptr = np.zeros(dem.size + 1, np.int64)
-    np.cumsum(lens, out=ptr[1:])
-    take = np.arange(hops)[None, :] < lens[:, None]
-    edges = out[dem, slot][take]
-    if backwards:  # b -> a paths: reverse each path's order and each edge's direction
-        pos = np.arange(edges.size) - np.repeat(ptr[:-1], lens)
-        flipped = np.repeat(ptr[:-1], lens) + (np.repeat(lens, lens) - 1 - pos)
-        edges = rev[edges[flipped]]
-    return ptr, edges, dem
+    out = np.empty((n_d, k, MAX_LINKS), np.int64)
+    length = np.zeros((n_d, k), np.int64)
+    _kf.diverse_paths(indptr, indices, w, len(net.constellation), net.relay,
+                      sources.astype(np.int64), demand_src.astype(np.int64).ravel(),
+                      np.asarray(b, np.int64), k, _PENALTY, out, length)
+    return _kf.compact_paths(out, length, rev, backwards)  # longer paths (-1) are dropped
