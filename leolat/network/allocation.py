@@ -56,7 +56,7 @@ class _PathColumns(flow_lp.Columns):
         self._res = self._dem = None
         self.cost, self.eq = np.asarray(cost, float), None
 
-    @property  # type: ignore[override]
+    @property
     def res(self):
         if self._res is None:
             from scipy.sparse import csc_matrix
@@ -65,7 +65,7 @@ class _PathColumns(flow_lp.Columns):
                                    shape=(self._shape[0], self.demand.size))
         return self._res
 
-    @property  # type: ignore[override]
+    @property
     def dem(self):
         if self._dem is None:
             from scipy.sparse import csr_matrix
