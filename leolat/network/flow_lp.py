@@ -177,7 +177,7 @@ def _max_min_fair(cols: Columns, request: np.ndarray, cap: np.ndarray, *,
         start = res.shape[0] + n_d
         lvl_dual = duals[start:start + free.size]
         hit = (lvl_dual > tol) | (request[free] <= t + tol * max(1.0, t))
-        if not hit.any():  # degenerate duals: freeze the most constrained one
+        if not hit.any():  # the level rows' duals sum to 1: only round-off gets here
             hit[np.argmax(lvl_dual)] = True
         newly = free[hit]
         level[newly] = np.minimum(t, request[newly])
