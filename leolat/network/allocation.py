@@ -6,9 +6,12 @@ beams (up and down), each gateway's feeder antennas (up and down), each fiber li
 direction), optionally each office's terminals. Demands are routed over up to ``k_paths``
 diverse shortest paths (edge penalties between rounds) and given rates by the objective:
 
-* ``"max_min_fair"``: progressive filling (numba) when every demand has one path, exact; a
-  sequence of LPs otherwise (:func:`leolat.network.flow_lp.max_min_fair`).
-* ``"max_throughput"``: one LP for the largest total, then the least delay among maxima.
+* ``"max_min_fair"``: per demand: progressive filling (numba) when every demand has one
+  path, exact; a sequence of LPs otherwise (:func:`leolat.network.flow_lp.max_min_fair`).
+* ``"max_throughput"``: one LP for the largest total, short paths preferred among near-equal
+  totals.
+* ``"max_min_fair_paths"``: per path (each path a flow, a demand's paths within its
+  request): event-driven progressive filling, exact and fast.
 
 ``k_paths=None`` solves over every path exactly (the arc formulation: one flow variable
 per demand and directed link), for small networks. ``routing="fiber_first"`` allocates on
