@@ -66,6 +66,7 @@ from .network.routes import Routes, RoutingVariant
 from .network.routing import Network
 from .network.scenario import Outage, Scenario
 from .network.service import service_latency, service_summary
+from .network.service_capacity import service_capacity
 from .network.summary import latency_summary
 from .network.topology import service_mask
 from .orbits.constellation import Constellation
@@ -118,6 +119,7 @@ __all__ = [
     "CapacityError",
     "allocate",
     "capacity_summary",
+    "service_capacity",
     "hybrid_latency",
     "run_scenario",
     "hybrid_summary",

@@ -164,7 +164,7 @@ def _path(nxt: np.ndarray, s: int, out: np.ndarray) -> int:
 def service_latency(constellation: Constellation, operator: Operator, terminals: Sites,
                     times: TimeLike, *, destinations: Sites | None = None,
                     policy: LinkPolicy | None = None, service: ArrayLike | None = None,
-                    scenario: Scenario | None = None,
+                    scenario: Scenario | None = None, with_paths: bool = False,
                     memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB) -> xr.Dataset:
     """Latency of each terminal's service, step by step, as the operator carries it.
 
@@ -201,7 +201,9 @@ def service_latency(constellation: Constellation, operator: Operator, terminals:
         coordinates ``gateway_name``, ``pop_code``; the PoP changes only in a PoP outage),
         ``isl_hops``, ``handover`` (the serving satellite changed at this step). NaN where no
         satellite serves or no route exists. With ``destinations``: ``destination_rtt_ms``
-        (time, terminal, destination).
+        (time, terminal, destination). With ``with_paths``: ``path_sat`` (time, terminal,
+        hop), the satellites from the serving one to the exit (-1 beyond; for capacity:
+        :func:`leolat.network.service_capacity.service_capacity`).
     """
     import xarray as xr
 
@@ -231,6 +233,7 @@ def service_latency(constellation: Constellation, operator: Operator, terminals:
     sat_out = np.full((n_t, n_k), -1, np.int64)
     gw_out = np.full((n_t, n_k), -1, np.int64)
     hops_out = np.full((n_t, n_k), -1, np.int32)
+    paths_out = np.full((n_t if with_paths else 0, n_k, _MAX_HOPS + 1), -1, np.int32)
     serving = np.full(n_k, -1, np.int64)
     path = np.full((n_k, _MAX_HOPS + 1), -1, np.int64)
     n_hops = np.zeros(n_k, np.int64)
@@ -334,6 +337,9 @@ def service_latency(constellation: Constellation, operator: Operator, terminals:
                                           - operator.gateway_ms, np.nan)
             pop_out[g] = pop_of
             hops_out[g] = np.where(good, n_hops, -1)
+            if with_paths:  # entries past a path's end may be left from a longer one
+                live = good[:, None] & (np.arange(_MAX_HOPS + 1)[None, :] <= n_hops[:, None])
+                paths_out[g] = np.where(live, path, -1)
             g += 1
 
     reach = np.isfinite(out["isl"])
@@ -367,6 +373,9 @@ def service_latency(constellation: Constellation, operator: Operator, terminals:
         ds[k].attrs["units"] = "ms"
     if scenario is not None:
         ds.attrs["scenario"] = scenario.describe()
+    if with_paths:
+        ds["path_sat"] = (("time", "terminal", "hop"),
+                          paths_out[:, :, :max(int(hops_out.max()) + 1, 1)])
     if destinations is not None:
         n_p, n_d = len(pops), len(destinations)
         d_rtt, _ = terrestrial_rtt_ms(np.repeat(pops.lat_deg, n_d), np.repeat(pops.lon_deg, n_d),
