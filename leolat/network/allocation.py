@@ -33,6 +33,7 @@ from ..reference.time import TimeLike, as_timegrid
 from . import flow_lp
 from .capacity import Capacity, Demand
 from .flow_graph import C_KM_PER_MS, EDGE_FIBER, RESOURCE_KINDS, Resources, diverse_paths, resource_name, step_graph
+from .queueing import mm1k_wait_ms
 from .routing import Network
 from .scenario import Scenario
 
@@ -211,6 +212,7 @@ def _nodes(net: Network, names: np.ndarray, what: str) -> np.ndarray:
 def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capacity | None = None,
              *, objective: str = "max_min_fair", k_paths: int | None = 4,
              routing: str = "fastest", scenario: Scenario | None = None,
+             queue_buffer_ms: float | None = None,
              memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB) -> xr.Dataset:
     """Rates for each demand at each step, over the network's satellites and fiber.
 
@@ -233,6 +235,11 @@ def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capaci
         ``fiber_first``: fiber-only paths fill first, the rest overflows over satellites.
     scenario : Scenario, optional
         Fiber cuts, gateways down, failed satellites and planes, over their intervals.
+    queue_buffer_ms : float, optional
+        Latency under load: every resource an M/M/1/K queue with a buffer of this many ms at
+        full rate (:mod:`leolat.network.queueing`); adds ``queue_ms`` (the rate-weighted
+        one-way wait) and ``rtt_loaded_ms`` (``rtt_ms`` plus it: the return direction,
+        acknowledgements, is taken as unloaded).
 
     Returns
     -------
@@ -248,6 +255,8 @@ def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capaci
 
     capacity = capacity if capacity is not None else Capacity()
     _check_args(network, demand, capacity, objective, routing, k_paths)
+    if queue_buffer_ms is not None:
+        mm1k_wait_ms(0.0, 1.0, queue_buffer_ms)  # refuses a bad buffer before any work
     grid = as_timegrid(times)
     src = _nodes(network, demand.source, "source")
     dst = _nodes(network, demand.destination, "destination")
@@ -268,7 +277,7 @@ def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capaci
     hours = (grid.unix_ns % (86400 * 10**9)) / 3.6e12
     src_lon = network.sites.lon_deg[src - st.n_sats]
     out = {k: np.zeros((n_t, n_d)) for k in ("requested_gbps", "allocated_gbps", "fiber_gbps",
-                                              "leo_gbps", "delay_gbps_km")}
+                                              "leo_gbps", "delay_gbps_km", "wait_gbps_ms")}
     n_paths = np.zeros((n_t, n_d), np.int32)
     util = np.full((n_t, len(RESOURCE_KINDS), 3), np.nan)
     top_name = np.full((n_t, _TOP), "", dtype=object)
@@ -293,6 +302,7 @@ def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capaci
         request = demand.rates_at(float(hours[ti]), src_lon)
         out["requested_gbps"][ti] = request
         left = request.copy()
+        done = []  # (columns, rates, demand of each column) of each stage
         for fiber_only in stages:
             if k_paths is None:
                 cols, cd, ce = _arc_columns(graph, network, src, dst)
@@ -313,6 +323,7 @@ def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capaci
                 np.add.at(via_sat, cd[leaves], x[leaves])
                 np.add.at(out["delay_gbps_km"][ti], cd, x * graph[2][ce])
                 n_paths[ti] += (rate > _EPS)
+                done.append((cols, x, cd))
             else:
                 ptr, edges, dem = diverse_paths(graph, network, src, dst, int(k_paths), fiber_only)
                 cols, res_ptr, res, lengths, leo = _columns(graph, ptr, edges, dem, n_d)
@@ -322,12 +333,19 @@ def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capaci
                 via_sat = np.bincount(dem, weights=x * leo, minlength=n_d)
                 out["delay_gbps_km"][ti] += np.bincount(dem, weights=x * lengths, minlength=n_d)
                 n_paths[ti] += np.bincount(dem, minlength=n_d).astype(np.int32)
+                done.append((cols, x, dem))
             load += cols.load(x) if isinstance(cols, _PathColumns) else cols.res @ x
             out["allocated_gbps"][ti] += rate
             out["leo_gbps"][ti] += via_sat
             out["fiber_gbps"][ti] += rate - via_sat
             left = np.maximum(left - rate, 0.0)
             left[left <= _CONGESTED * request] = 0.0  # solver slack does not overflow
+        if queue_buffer_ms is not None:  # waits at the final load, weighted by rate
+            wait = np.nan_to_num(mm1k_wait_ms(load, caps, queue_buffer_ms))
+            for cols_s, x_s, owner in done:
+                if x_s.size:
+                    per_col = np.asarray(cols_s.res.T @ wait).ravel()
+                    np.add.at(out["wait_gbps_ms"][ti], owner, x_s * per_col)
         kinds = graph[7]
         with np.errstate(invalid="ignore", divide="ignore"):
             u = np.where(caps > 0, load / caps, np.where(load > 0, np.inf, 0.0))
@@ -342,6 +360,8 @@ def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capaci
     with np.errstate(invalid="ignore", divide="ignore"):
         rtt = np.where(alloc > _EPS, 2.0 * out["delay_gbps_km"] / alloc / C_KM_PER_MS, np.nan)
     reason = np.where((n_paths == 0) & (out["requested_gbps"] > 0), "no path", "")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        queue = np.where(alloc > _EPS, out["wait_gbps_ms"] / alloc, np.nan)
     td = ("time", "demand")
     return xr.Dataset(
         {"requested_gbps": (td, out["requested_gbps"]), "allocated_gbps": (td, alloc),
@@ -352,7 +372,9 @@ def allocate(network: Network, times: TimeLike, demand: Demand, capacity: Capaci
          "util_p95": (("time", "kind"), util[:, :, 1]),
          "util_max": (("time", "kind"), util[:, :, 2]),
          "top_resource": (("time", "rank"), top_name.astype(str)),
-         "top_util": (("time", "rank"), top_util)},
+         "top_util": (("time", "rank"), top_util),
+         **({} if queue_buffer_ms is None else
+            {"queue_ms": (td, queue), "rtt_loaded_ms": (td, rtt + queue)})},
         coords={"time": grid.utc, "demand": demand.labels,
                 "kind": list(RESOURCE_KINDS), "rank": np.arange(_TOP),
                 "source": ("demand", demand.source), "destination": ("demand", demand.destination)},
