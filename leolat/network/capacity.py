@@ -36,7 +36,7 @@ from ..ground.sites import Sites
 __all__ = ["Capacity", "Demand", "CapacityError"]
 
 
-def _rate(value, name: str) -> float:
+def rate_gbps(value: object, name: str) -> float:
     """``value`` as a rate in Gbps: finite and >= 0, else a CapacityError naming ``name``."""
     if isinstance(value, bool):
         raise CapacityError(f"{name} must be a rate in Gbps, got {value!r}")
@@ -84,19 +84,19 @@ class Capacity:
 
     def __post_init__(self):
         for name in ("user_gbps", "isl_gbps", "feeder_gbps_per_antenna", "fiber_gbps"):
-            object.__setattr__(self, name, _rate(getattr(self, name), name))
+            object.__setattr__(self, name, rate_gbps(getattr(self, name), name))
         if self.terminal_gbps is not None:
-            object.__setattr__(self, "terminal_gbps", _rate(self.terminal_gbps, "terminal_gbps"))
-        n = _rate(self.gateway_antennas, "gateway_antennas")
+            object.__setattr__(self, "terminal_gbps", rate_gbps(self.terminal_gbps, "terminal_gbps"))
+        n = rate_gbps(self.gateway_antennas, "gateway_antennas")
         if n < 1:
             raise CapacityError(f"gateway_antennas must be >= 1, got {self.gateway_antennas!r}")
-        links = {str(k): _rate(v, f"link_gbps[{k!r}]") for k, v in dict(self.link_gbps).items()}
+        links = {str(k): rate_gbps(v, f"link_gbps[{k!r}]") for k, v in dict(self.link_gbps).items()}
         object.__setattr__(self, "link_gbps", links)
         ants = {}
         for k, v in dict(self.antennas).items():
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 continue  # unknown: the default count applies
-            a = _rate(v, f"antennas[{k!r}]")
+            a = rate_gbps(v, f"antennas[{k!r}]")
             if a < 1:
                 raise CapacityError(f"antennas[{k!r}] must be >= 1, got {v!r}")
             ants[str(k)] = a
@@ -120,7 +120,7 @@ class Capacity:
             if not cell:
                 continue
             try:
-                links[(row.get("name") or "").strip()] = _rate(cell, "capacity_gbps")
+                links[(row.get("name") or "").strip()] = rate_gbps(cell, "capacity_gbps")
             except CapacityError as exc:
                 raise CapacityError(f"{path}, line {line}, column 'capacity_gbps': {exc}") from None
         return replace(self, link_gbps=links)
@@ -166,7 +166,7 @@ class Demand:
         rates = np.empty(gbps.size)
         for k in range(gbps.size):
             try:
-                rates[k] = _rate(gbps[k], "gbps")
+                rates[k] = rate_gbps(gbps[k], "gbps")
             except CapacityError as exc:
                 raise CapacityError(f"demand {k} ({src[k]} -> {dst[k]}): {exc}") from None
             if src[k] == dst[k]:
@@ -200,7 +200,7 @@ class Demand:
         src, dst = list(frame["source"]), list(frame["destination"])
         for k, g in enumerate(gbps):
             try:
-                _rate(g, "gbps")
+                rate_gbps(g, "gbps")
             except CapacityError:
                 raise CapacityError(f"demand row {k}, column 'gbps': {g!r} is not a rate >= 0 "
                                     f"in Gbps") from None
@@ -229,7 +229,7 @@ class Demand:
             if a == b:
                 raise CapacityError(f"{path}, line {line}: source and destination are both {a!r}")
             try:
-                g = _rate(row.get("gbps"), "gbps")
+                g = rate_gbps(row.get("gbps"), "gbps")
             except CapacityError:
                 raise CapacityError(f"{path}, line {line}, column 'gbps': {row.get('gbps')!r} "
                                     f"is not a rate >= 0 in Gbps") from None
@@ -245,7 +245,7 @@ class Demand:
         """Every source to every destination, rates in proportion to the product of their
         weights (``Sites.weight``: population for cities; 1 where absent), scaled so that
         the rates sum to ``total_gbps``."""
-        total = _rate(total_gbps, "total_gbps")
+        total = rate_gbps(total_gbps, "total_gbps")
         wa = (np.ones(len(sources)) if sources.weight is None
               else np.asarray(sources.weight, float))
         wb = (np.ones(len(destinations)) if destinations.weight is None

@@ -256,6 +256,18 @@ def _read_gateways(path: Path) -> tuple[Sites, np.ndarray | None]:
                  [r["lon_deg"] for r in rows], alt_m=[r["alt_m"] for r in rows]), None
 
 
+def _coords(row: dict, line: int, where: str) -> tuple[float, float]:
+    """A table row's ``lat_deg, lon_deg`` as numbers, or an error naming file, line, column."""
+    out = []
+    for col in ("lat_deg", "lon_deg"):
+        try:
+            out.append(float(row[col]))
+        except (TypeError, ValueError):
+            raise OperatorError(f"{where}, line {line}, column {col!r}: {row[col]!r} is not "
+                                f"a number") from None
+    return out[0], out[1]
+
+
 def _read_gateway_table(text: io.StringIO, where: str) -> tuple[Sites, np.ndarray | None]:
     """Gateways that carry traffic (``kind`` gateway, the default) and their antenna counts
     (NaN where unknown; None when the table has no antenna columns)."""
@@ -282,17 +294,12 @@ def _read_gateway_table(text: io.StringIO, where: str) -> tuple[Sites, np.ndarra
                 raise OperatorError(f"{where}, line {line}, column {col!r}: {cell!r} is not a "
                                     f"positive whole number of antennas")
             count, known = count + int(cell), True
-        for coord in ("lat_deg", "lon_deg"):
-            try:
-                float(row[coord])
-            except (TypeError, ValueError):
-                raise OperatorError(f"{where}, line {line}, column {coord!r}: {row[coord]!r} is "
-                                    f"not a number") from None
+        la, lo = _coords(row, line, where)
         if kind != "gateway":
             continue
         names.append((row.get("name") or "").strip())
-        lat.append(float(row["lat_deg"]))
-        lon.append(float(row["lon_deg"]))
+        lat.append(la)
+        lon.append(lo)
         country.append((row.get("country") or "").strip().upper())
         ant.append(float(count) if known else np.nan)
     if not names:
@@ -333,19 +340,14 @@ def _read_pops(text: io.StringIO, where: str) -> tuple[Sites, np.ndarray]:
         code = (row.get("code") or "").strip()
         if not code:
             raise OperatorError(f"{where}, line {line}, column 'code': empty")
-        for col in ("lat_deg", "lon_deg"):
-            try:
-                float(row[col])
-            except (TypeError, ValueError):
-                raise OperatorError(f"{where}, line {line}, column {col!r}: {row[col]!r} is not "
-                                    f"a number") from None
+        la, lo = _coords(row, line, where)
         c = (row.get("country") or "").strip().upper()
         if len(c) != 2 or not c.isalpha():
             raise OperatorError(f"{where}, line {line}, column 'country': {c!r} is not an ISO "
                                 f"3166 two-letter code")
         codes.append(code)
-        lat.append(float(row["lat_deg"]))
-        lon.append(float(row["lon_deg"]))
+        lat.append(la)
+        lon.append(lo)
         country.append(c)
         kind.append((row.get("kind") or "netfac").strip())
     if not codes:

@@ -19,7 +19,7 @@ from ..base.errors import CapacityError
 from ..base.types import ArrayLike
 from . import flow_lp
 from .allocation import per_path_filling
-from .capacity import Capacity
+from .capacity import Capacity, rate_gbps
 from .operator import Operator
 
 if TYPE_CHECKING:
@@ -43,12 +43,10 @@ def _requests(ds: xr.Dataset, demand_gbps) -> np.ndarray:
     out = np.empty(len(names))
     for k, v in enumerate(raw):
         try:
-            out[k] = float(v)
-        except (TypeError, ValueError):
-            out[k] = np.nan
-        if isinstance(v, bool) or not np.isfinite(out[k]) or out[k] < 0:
+            out[k] = rate_gbps(v, "demand_gbps")
+        except CapacityError:
             raise CapacityError(f"demand_gbps for terminal {names[k]!r} must be a finite rate "
-                                f">= 0 Gbps, got {v!r}")
+                                f">= 0 Gbps, got {v!r}") from None
     return out
 
 

@@ -257,13 +257,18 @@ def visible_histogram(source: xr.Dataset | Visibility, *, ax: Axes | None = None
     return _finish(fig, save)
 
 
+def _position(ds: xr.Dataset, dim: str, key: str | int) -> int:
+    """Index along ``dim`` of ``key``: an index already, or a label of the dimension."""
+    if isinstance(key, (int, np.integer)):
+        return int(key)
+    return [str(x) for x in ds[dim].values].index(str(key))
+
+
 def service_timeseries(ds: xr.Dataset, terminal: str | int = 0, *, ax: Axes | None = None,
                        save: PathLike | None = None) -> Figure:
     """RTT of one terminal's service (:func:`leolat.service_latency`) over time, as steps,
     with the operator's epoch boundaries (faint lines) and handovers marked."""
-    k = terminal if isinstance(terminal, (int, np.integer)) else \
-        [str(x) for x in ds["terminal"].values].index(str(terminal))
-    one = ds.isel(terminal=k)
+    one = ds.isel(terminal=_position(ds, "terminal", terminal))
     fig, ax = _axes(ax, (9, 3.6))
     t = one["time"].values
     epochs = one["epoch"].values
@@ -286,9 +291,7 @@ def capacity_timeseries(ds: xr.Dataset, demand: str | int = 0, *, ax: Axes | Non
                         save: PathLike | None = None) -> Figure:
     """One demand of :func:`leolat.allocate` over time: Gbps carried on fiber and over
     satellites (stacked), what is left unmet, and the request."""
-    k = demand if isinstance(demand, (int, np.integer)) else \
-        [str(x) for x in ds["demand"].values].index(str(demand))
-    one = ds.isel(demand=k)
+    one = ds.isel(demand=_position(ds, "demand", demand))
     fig, ax = _axes(ax, (9, 3.6))
     t = one["time"].values
     fiber, leo, unmet = (one[v].values for v in ("fiber_gbps", "leo_gbps", "unmet_gbps"))
