@@ -36,7 +36,7 @@ from ..ground.sites import Sites
 __all__ = ["Capacity", "Demand", "CapacityError"]
 
 
-def rate_gbps(value: object, name: str) -> float:
+def rate_gbps(value: Any, name: str) -> float:
     """``value`` as a rate in Gbps: finite and >= 0, else a CapacityError naming ``name``."""
     if isinstance(value, bool):
         raise CapacityError(f"{name} must be a rate in Gbps, got {value!r}")

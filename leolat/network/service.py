@@ -76,7 +76,7 @@ class _Routes:
         p = net.policy
         self.indptr = np.empty(n + 1, np.int64)
         self.indices = np.empty(2 * a.size, np.int64)
-        self.weights = np.empty(2 * a.size)
+        self.weights = np.zeros(2 * a.size)  # entries past indptr[-1] stay unused: no garbage
         _ks.isl_csr(r, a.astype(np.int64), b.astype(np.int64), cross, float(p.max_isl_range_km),
                     WGS84_A_KM + float(p.grazing_altitude_km), float(p.isl_latitude_cutoff_deg),
                     self.indptr, self.indices, self.weights)
