@@ -18,9 +18,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numba
+import numba.core.event
 
 _OPTIONS: dict[str, Any] = dict(cache=True, nogil=True, error_model="numpy")
 _njit: Any = numba.njit  # its overloads do not admit forwarded *args
@@ -34,3 +36,32 @@ def jit(*args, **kwargs):
 def pjit(*args, **kwargs):
     """Parallel kernel (``prange`` loops): ``numba.njit(parallel=True)`` with the project options."""
     return _njit(*args, parallel=True, **_OPTIONS, **kwargs)
+
+
+class _CompileClock(numba.core.event.Listener):
+    """Seconds spent compiling (outermost compilations only: nested ones are inside)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._depth = 0
+        self._t0 = 0.0
+
+    def on_start(self, event) -> None:
+        if self._depth == 0:
+            self._t0 = time.perf_counter()
+        self._depth += 1
+
+    def on_end(self, event) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self.seconds += time.perf_counter() - self._t0
+
+
+_CLOCK = _CompileClock()
+numba.core.event.register("numba:compile", _CLOCK)
+
+
+def compile_seconds() -> float:
+    """Seconds this process has spent compiling kernels so far (0 when all came from the
+    cache): how a command tells a first run's compilation from its work."""
+    return _CLOCK.seconds

@@ -28,6 +28,7 @@ from .commands import (
     DEFAULT_FAILOVER_CONSTELLATION,
     DEFAULT_STEP_S,
 )
+from .precompile import WORKLOADS
 from .specs import DEFAULT_SITES
 
 __all__ = ["main", "build_parser"]
@@ -49,6 +50,7 @@ examples:
   leolat fetch starlink --out starlink.json  current elements (OMM), cached for 2 h
   leolat presets                            the built-in constellations
   leolat shells starlink.tle                infer shells, planes and slots
+  leolat precompile service capacity        compile those runs' kernels now
 """
 
 
@@ -209,6 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("shells", COMMANDS["shells"], "infer shells, planes and slots of element sets", [],
             "  leolat shells starlink.tle\n")
     p.add_argument("constellation", help="TLE/OMM file or preset name")
+    p = add("precompile", COMMANDS["precompile"], "compile the kernels of common runs into numba's "
+            "cache now, not on first use (pip install . already compiles the main job's)", [],
+            "  leolat precompile\n  leolat precompile main service capacity\n")
+    p.add_argument("workloads", nargs="*", default=["main"], choices=sorted(WORKLOADS),
+                   metavar="WORKLOAD", help=f"what to run: {', '.join(WORKLOADS)} (default main)")
     return parser
 
 
