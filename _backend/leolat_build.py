@@ -44,7 +44,9 @@ class BuildPy(_build_py):
         if self.editable_mode or not _enabled():
             return
         env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_CACHE")}
-        env["PYTHONPATH"] = os.path.abspath(self.build_lib)
+        # Prepend, not replace: pip's isolated build environment lives on PYTHONPATH.
+        env["PYTHONPATH"] = os.pathsep.join(
+            [os.path.abspath(self.build_lib), *filter(None, [env.get("PYTHONPATH")])])
         env["MPLBACKEND"] = "Agg"
         done = subprocess.run([sys.executable, "-m", "leolat.app.precompile", "main"], env=env,
                               cwd=self.build_lib, capture_output=True, text=True)
