@@ -1,13 +1,10 @@
 """Compile the kernels a run needs into numba's cache before the first run needs them.
 
-numba compiles each kernel for the argument types of its first call and, with
-``cache=True``, writes the machine code next to the module (``__pycache__``); a later
-process loads it in milliseconds. A fresh install would otherwise spend its first run
-compiling (about 20 s for the main job on 2 cores). ``pip install .`` runs the main job's
-workload here while it builds the wheel (``_backend/``), so the wheel carries the compiled
-kernels for the machine that built it; numba checks the source's content hash, its own
-version and the CPU before it uses them, and compiles afresh when any differs.
-``leolat precompile`` does the same for an existing install (a container image, say).
+A fresh install would otherwise spend its first run compiling (about 24 s of the main job's
+26 on 2 cores). ``leolat precompile`` runs workloads so that their kernels compile now (for
+an existing install: a container image, say). ``--record FILE`` writes the signatures a
+workload compiled, which the wheel build compiles with numpy and numba alone
+(:mod:`leolat._kernels._aot`, ``_backend/``).
 """
 
 from __future__ import annotations
@@ -97,8 +94,26 @@ def precompile(workloads: Iterable[str] = ("main",), *, quiet: bool = True) -> d
     return seconds
 
 
-if __name__ == "__main__":  # the wheel build's entry point: python -m leolat.app.precompile
+def record(path: str, workloads: Iterable[str] = ("main",)) -> int:
+    """Run ``workloads`` and write the kernel signatures they used to ``path`` (run it in a
+    fresh process: whatever else the process compiled is recorded too). Returns how many."""
+    import pickle
+
+    from .._kernels._aot import collect_signatures
+    from ..base.atomic import atomic_path
+
+    precompile(workloads)
+    entries = collect_signatures()
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        pickle.dump(entries, f, protocol=4)
+    return len(entries)
+
+
+if __name__ == "__main__":  # python -m leolat.app.precompile --record leolat/_kernels/signatures.pkl
     import sys
 
-    for name, s in precompile(sys.argv[1:] or ("main",)).items():
-        print(f"precompiled {name} in {s:.1f} s")
+    if sys.argv[1:2] == ["--record"] and len(sys.argv) >= 3:
+        print(f"{record(sys.argv[2], sys.argv[3:] or ('main',))} signatures -> {sys.argv[2]}")
+    else:
+        for name, s in precompile(sys.argv[1:] or ("main",)).items():
+            print(f"{name}: {s:.1f} s")
