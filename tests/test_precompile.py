@@ -4,6 +4,7 @@ nothing (what ``pip install .`` promises, ``leolat/app/precompile.py``)."""
 import base64
 import hashlib
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -58,7 +59,23 @@ def test_the_wheels_kernels_serve_the_first_run_without_compiling(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "s in all" in done.stdout and "compiling" not in done.stdout
     compiled = float(done.stderr.strip().splitlines()[-1].split()[-1])
-    assert compiled == 0.0, f"the first run compiled for {compiled:.1f} s"
+    assert compiled == 0.0, (f"the first run compiled for {compiled:.1f} s: re-record the kernel "
+                             f"signatures (python -m leolat.app.precompile --record "
+                             f"leolat/_kernels/signatures.pkl, in a fresh process) and reinstall")
+
+
+def test_recorded_signatures_name_the_main_jobs_kernels_and_compile_back(tmp_path):
+    from leolat._kernels._aot import compile_signatures
+    from leolat.app.precompile import record
+
+    path = tmp_path / "signatures.pkl"
+    n = record(str(path))
+    entries = pickle.loads(path.read_bytes())
+    assert n == len(entries) > 0
+    names = {(m, f) for m, f, _ in entries}
+    assert ("leolat._kernels.route", "route_steps") in names
+    assert ("leolat._kernels.sgp4", "propagate_itrf") in names
+    assert compile_signatures(path) == n  # already compiled: found, not rebuilt
 
 
 def test_unknown_workloads_are_refused_by_name():
