@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 
-from . import capacity, coverage, hybrid, kernels, network, propagate, service, study, topology, visibility
+from . import capacity, coverage, hybrid, kernels, network, paths, propagate, service, study, topology, visibility
 
 SUITES = {"propagate": propagate, "kernels": kernels, "visibility": visibility,
           "network": network, "coverage": coverage, "hybrid": hybrid,
-          "study": study, "topology": topology, "service": service, "capacity": capacity}
+          "study": study, "topology": topology, "service": service, "capacity": capacity, "paths": paths}
 
 
 def main(argv=None) -> None:

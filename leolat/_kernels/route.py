@@ -40,7 +40,8 @@ def switch_state(t, gsl_ok, outages, gs_on, fib_on):
 
 
 @pjit
-def route_steps(r_itrf, t_offset, n_blocks, isl, gsl, ground, fiber, outages, plan, out):
+def route_steps(r_itrf, t_offset, n_blocks, n_groups, isl, gsl, ground, fiber, outages, plan,
+                out):
     """Per time step: build the snapshot graph, run Dijkstra from each source ground
     node (stopping once its destinations are settled), and write each pair's
     distance (light-travel km, NaN if unreachable), hop counts by kind (-1 if
@@ -49,9 +50,13 @@ def route_steps(r_itrf, t_offset, n_blocks, isl, gsl, ground, fiber, outages, pl
 
     ``isl``, ``gsl``, ``ground``, ``fiber``, ``outages`` and ``plan`` are the named
     groups above. Outages use global step numbers, ``t_offset`` being the global number
-    of ``r_itrf[0]``. Time steps are split into ``n_blocks`` contiguous blocks, one per
-    parallel iteration, each allocating its buffers once; outputs are disjoint, so
-    results do not depend on the thread count.
+    of ``r_itrf[0]``. Time steps are split into ``n_blocks`` contiguous blocks and the
+    sources into ``n_groups`` interleaved groups (source ``k`` in group ``k % n_groups``, so
+    groups near and far from their targets mix); each (block, group) is one parallel
+    iteration that builds its steps' graphs and allocates its buffers once. With few steps,
+    groups keep every thread busy at the price of building a step's graph once per group.
+    Outputs are disjoint and each pair's search is the same whatever the split, so results
+    do not depend on the thread count.
     """
     n_times, n_sats = r_itrf.shape[0], r_itrf.shape[1]
     # Arrays are unpacked before the parallel loop: numba loses writes made through a
@@ -64,7 +69,8 @@ def route_steps(r_itrf, t_offset, n_blocks, isl, gsl, ground, fiber, outages, pl
     sources, pairs_ptr, pairs_of_source, pair_dst = (plan.sources, plan.pairs_ptr,
                                                      plan.pairs_of_source, plan.destination)
     dist_km, hops, isl_hops, gsl_hops, fiber_hops, fiber_km, medium, first_sat, last_sat = out
-    for blk in prange(n_blocks):
+    for it in prange(n_blocks * n_groups):
+        blk, group = it // n_groups, it % n_groups
         t_lo = blk * n_times // n_blocks
         t_hi = (blk + 1) * n_times // n_blocks
         ea = np.empty(max_edges, dtype=np.int64)
@@ -114,7 +120,7 @@ def route_steps(r_itrf, t_offset, n_blocks, isl, gsl, ground, fiber, outages, pl
             head = np.empty(n_buckets, dtype=np.int64)
             entry_node = np.empty(2 * m + 1, dtype=np.int64)
             entry_next = np.empty(2 * m + 1, dtype=np.int64)
-            for k in range(sources.shape[0]):
+            for k in range(group, sources.shape[0], n_groups):
                 src = n_sats + sources[k]
                 lo, hi = pairs_ptr[k], pairs_ptr[k + 1]
                 stamp += 1

@@ -38,7 +38,7 @@ from ..base import data as _data
 from ..base.constants import FIBER_REFRACTIVE_INDEX, SPEED_OF_LIGHT_KM_S
 from ..base.errors import SiteError
 from ..base.types import ArrayLike
-from .fiber import geodesic_km
+from .fiber import geodesic_km as _geodesic_km
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,7 +52,6 @@ MATCH_KM = 50.0
 _OVERHEADS_MS = (0.0, 2.0, 4.0, 6.0, 8.0)
 _KERNELS_KM = (300.0, 400.0, 700.0, 1000.0, 1500.0, 2000.0)
 _PRIORS = (0.01, 0.05, 0.2)
-_BLOCK = 100_000  # pairs per block: bounds the (pairs × rows) work arrays
 _MEAN_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 
 
@@ -108,7 +107,7 @@ def _table() -> dict:
                   for r in rows])
     b = np.array([[float(regions[r["b"]]["lat_deg"]), float(regions[r["b"]]["lon_deg"])]
                   for r in rows])
-    d = geodesic_km(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
+    d = _geodesic_km(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
     return {"rows": rows, "a": a, "b": b, "geodesic_km": d,
             "rtt_ms": np.array([float(r["rtt_ms"]) for r in rows]),
             "cities": ([regions[r["a"]]["city"] for r in rows],
@@ -146,11 +145,6 @@ def _end_distance2(da_a, db_b, da_b, db_a) -> np.ndarray:
     return np.minimum(da_a ** 2 + db_b ** 2, da_b ** 2 + db_a ** 2)
 
 
-def _stretch(e2, stretch, kernel_km, prior_weight, median):
-    w = np.exp(-e2 / (2.0 * kernel_km ** 2))
-    return (w @ stretch + prior_weight * median) / (w.sum(axis=-1) + prior_weight)
-
-
 @functools.lru_cache(maxsize=1)
 def rtt_model() -> RttModel:
     """The model, its three numbers chosen by leave-one-out on the shipped measurements
@@ -184,46 +178,47 @@ def rtt_model() -> RttModel:
 
 
 def terrestrial_rtt_ms(lat_a_deg: ArrayLike, lon_a_deg: ArrayLike, lat_b_deg: ArrayLike,
-                       lon_b_deg: ArrayLike, *, match_km: float = MATCH_KM
-                       ) -> tuple[np.ndarray, np.ndarray]:
+                       lon_b_deg: ArrayLike, *, match_km: float = MATCH_KM,
+                       geodesic_km: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Terrestrial round trips between pairs of places (arrays broadcast against each
     other): the measurement where the shipped table covers the pair, the calibrated model
     (:func:`rtt_model`) elsewhere.
 
+    ``geodesic_km`` (n,) may pass the pairs' geodesics when the caller has them already.
+
     Returns
     -------
     rtt_ms : (n,) float64
-    source : (n,) str
+    source : (n,) object (str)
         ``"measured: <a> -> <b> (<source>, <date>)"`` or ``"model"``.
     """
+    from .._kernels.terrestrial import terrestrial_pairs
+
     la, oa, lb, ob = (np.ravel(x) for x in np.broadcast_arrays(
         *(np.asarray(v, dtype=float) for v in (lat_a_deg, lon_a_deg, lat_b_deg, lon_b_deg))))
     t = _table()
     model = rtt_model()
     bound_rows = fiber_bound_rtt_ms(t["geodesic_km"])
     stretch_rows = (t["rtt_ms"] - model.overhead_ms) / bound_rows
-    rtt = np.empty(la.size)
-    source = np.full(la.size, "model", dtype=object)
-    # Distances from each distinct place to every row end, computed once.
-    places, inverse = np.unique(np.stack([np.concatenate([la, lb]), np.concatenate([oa, ob])], 1),
-                                axis=0, return_inverse=True)
+    # Distances from each distinct place to every row end, computed once (a place as one
+    # complex number: a 1-D sort, not a row-wise one).
+    ends = np.concatenate([la, lb]) + 1j * np.concatenate([oa, ob])
+    places, inverse = np.unique(ends, return_inverse=True)
     inverse = inverse.ravel()
-    to_a = sphere_km(places[:, None, 0], places[:, None, 1], t["a"][None, :, 0], t["a"][None, :, 1])
-    to_b = sphere_km(places[:, None, 0], places[:, None, 1], t["b"][None, :, 0], t["b"][None, :, 1])
-    ia, ib = inverse[:la.size], inverse[la.size:]
-    bound = fiber_bound_rtt_ms(geodesic_km(la, oa, lb, ob))
-    labels = np.array([f"measured: {r['a']} -> {r['b']} ({r['source']}, {r['date']})"
-                       for r in t["rows"]], dtype=object)
-    for lo in range(0, la.size, _BLOCK):
-        sl = slice(lo, min(lo + _BLOCK, la.size))
-        da_a, db_b, da_b, db_a = to_a[ia[sl]], to_b[ib[sl]], to_b[ia[sl]], to_a[ib[sl]]
-        covered = ((da_a <= match_km) & (db_b <= match_km)) | ((da_b <= match_km) & (db_a <= match_km))
-        s = _stretch(_end_distance2(da_a, db_b, da_b, db_a), stretch_rows, model.kernel_km,
-                     model.prior_weight, model.median_stretch)
-        rtt[sl] = model.overhead_ms + s * bound[sl]
-        hit = covered.any(axis=1)
-        first = np.argmax(covered, axis=1)
-        idx = np.arange(sl.start, sl.stop)[hit]
-        rtt[idx] = t["rtt_ms"][first[hit]]
-        source[idx] = labels[first[hit]]
-    return rtt, source.astype(str)
+    p_lat, p_lon = places.real[:, None], places.imag[:, None]
+    to_a = sphere_km(p_lat, p_lon, t["a"][None, :, 0], t["a"][None, :, 1])
+    to_b = sphere_km(p_lat, p_lon, t["b"][None, :, 0], t["b"][None, :, 1])
+    if geodesic_km is None:
+        geodesic_km = _geodesic_km(la, oa, lb, ob)
+    bound = fiber_bound_rtt_ms(np.asarray(geodesic_km, dtype=float).ravel())
+    rtt = np.empty(la.size)
+    row = np.empty(la.size, np.int64)
+    terrestrial_pairs(to_a, to_b, inverse[:la.size].astype(np.int64),
+                      inverse[la.size:].astype(np.int64), stretch_rows,
+                      np.asarray(t["rtt_ms"], float), bound, float(model.kernel_km),
+                      float(model.prior_weight), float(model.median_stretch),
+                      float(model.overhead_ms), float(match_km), rtt, row)
+    # Object strings: one shared "model" per pair, not a fixed-width copy of the longest label.
+    labels = np.array(["model"] + [f"measured: {r['a']} -> {r['b']} ({r['source']}, {r['date']})"
+                                   for r in t["rows"]], dtype=object)
+    return rtt, labels[row + 1]

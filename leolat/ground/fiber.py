@@ -7,6 +7,8 @@ algorithm) times a route stretch.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from ..base.constants import FIBER_REFRACTIVE_INDEX, SPEED_OF_LIGHT_KM_S
@@ -14,17 +16,37 @@ from ..base.types import ArrayLike
 
 __all__ = ["geodesic_km", "fiber_latency_ms"]
 
+_PAIRS_PER_THREAD = 50_000  # below this a thread costs more than it saves
+
 
 def geodesic_km(lat1_deg: ArrayLike, lon1_deg: ArrayLike, lat2_deg: ArrayLike,
                 lon2_deg: ArrayLike) -> np.ndarray:
     """WGS84 geodesic distance in km (pyproj ``Geod.inv``, Karney's algorithm); the
-    arguments broadcast against each other."""
+    arguments broadcast against each other. Many pairs are split across threads (pyproj
+    releases the GIL)."""
     from pyproj import Geod
 
-    la1, lo1, la2, lo2 = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in
-                                               (lat1_deg, lon1_deg, lat2_deg, lon2_deg)))
-    _, _, m = Geod(ellps="WGS84").inv(lo1.ravel(), la1.ravel(), lo2.ravel(), la2.ravel())
-    return np.asarray(m, dtype=np.float64).reshape(la1.shape) / 1e3
+    la1, lo1, la2, lo2 = (np.ascontiguousarray(a).ravel() for a in np.broadcast_arrays(
+        *(np.asarray(x, dtype=np.float64) for x in (lat1_deg, lon1_deg, lat2_deg, lon2_deg))))
+    shape = np.broadcast_shapes(*(np.shape(x) for x in (lat1_deg, lon1_deg, lat2_deg, lon2_deg)))
+    geod = Geod(ellps="WGS84")
+    n = la1.size
+    workers = min(os.cpu_count() or 1, n // _PAIRS_PER_THREAD)
+    if workers <= 1:
+        m = np.asarray(geod.inv(lo1, la1, lo2, la2)[2], dtype=np.float64)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        cuts = np.linspace(0, n, workers + 1).astype(int)
+        m = np.empty(n)
+
+        def part(k: int) -> None:
+            s = slice(cuts[k], cuts[k + 1])
+            m[s] = geod.inv(lo1[s], la1[s], lo2[s], la2[s])[2]
+
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(part, range(workers)))
+    return m.reshape(shape) / 1e3
 
 
 def fiber_latency_ms(length_km: ArrayLike, refractive_index: float = FIBER_REFRACTIVE_INDEX

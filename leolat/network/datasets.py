@@ -23,6 +23,28 @@ if TYPE_CHECKING:
 __all__ = ["routes_dataset"]
 
 
+def pair_constants(network: Network, src: np.ndarray, dst: np.ndarray) -> dict[str, np.ndarray]:
+    """Per pair ``src[p] -> dst[p]`` (station indices): ``geodesic_km``, ``fiber_rtt_ms``,
+    ``fiber_rtt_source`` and ``label``, remembered on the network for the last pair set
+    (for 499,500 pairs they cost about as much as routing a snapshot)."""
+    key = np.stack([src, dst]).astype(np.int64).tobytes()
+    cached = network._pair_constants
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    gs = network.sites
+    ends = (gs.lat_deg[src], gs.lon_deg[src], gs.lat_deg[dst], gs.lon_deg[dst])
+    geo_km = geodesic_km(*ends)
+    rtt, source = terrestrial_rtt_ms(*ends, geodesic_km=geo_km)
+    import pandas as pd
+
+    # An object index (immutable, so shared): pandas would otherwise convert every label to
+    # its string dtype, which takes longer than the routing of a snapshot.
+    out = {"geodesic_km": geo_km, "fiber_rtt_ms": rtt, "fiber_rtt_source": source,
+           "label": pd.Index(pair_labels(gs, src, dst), dtype=object, name="pair")}
+    network._pair_constants = (key, out)
+    return out
+
+
 def routes_dataset(network: Network, routes: Routes) -> xr.Dataset:
     """The labelled (time, pair) Dataset of ``routes`` on ``network`` (a grid where no pair
     connects is a Dataset of NaN, not an error).
@@ -42,9 +64,8 @@ def routes_dataset(network: Network, routes: Routes) -> xr.Dataset:
     src, dst = routes.source, routes.destination
     one_way = routes.one_way_ms
     gs = network.sites
-    geo_km = geodesic_km(gs.lat_deg[src], gs.lon_deg[src], gs.lat_deg[dst], gs.lon_deg[dst])
-    terrestrial, terrestrial_source = terrestrial_rtt_ms(gs.lat_deg[src], gs.lon_deg[src],
-                                                         gs.lat_deg[dst], gs.lon_deg[dst])
+    k = pair_constants(network, src, dst)
+    geo_km = k["geodesic_km"].copy()  # each Dataset owns its arrays
     first, last, hops = routes.first_sat, routes.last_sat, routes.hops
     change = np.zeros(one_way.shape, dtype=bool)
     change[1:] = (first[1:] != first[:-1]) | (last[1:] != last[:-1]) | (hops[1:] != hops[:-1])
@@ -62,11 +83,11 @@ def routes_dataset(network: Network, routes: Routes) -> xr.Dataset:
             "geodesic_km": (("pair",), geo_km),
             "vacuum_rtt_ms": (("pair",), 2.0 * geo_km / c * 1e3),
             "fiber_bound_rtt_ms": (("pair",), fiber_bound_rtt_ms(geo_km)),
-            "fiber_rtt_ms": (("pair",), terrestrial),
-            "fiber_rtt_source": (("pair",), terrestrial_source),
+            "fiber_rtt_ms": (("pair",), k["fiber_rtt_ms"].copy()),
+            "fiber_rtt_source": (("pair",), k["fiber_rtt_source"].copy()),
             "path_changes": (("pair",), change.sum(axis=0)),
         },
-        coords={"time": routes.times.utc, "pair": pair_labels(gs, src, dst),
+        coords={"time": routes.times.utc, "pair": k["label"],
                 "source": (("pair",), gs.names[src]),
                 "destination": (("pair",), gs.names[dst])},
         attrs={"constellation": network.constellation.source,

@@ -75,4 +75,5 @@ def resolve_pairs(sites: Sites, pairs: PairSpec) -> tuple[np.ndarray, np.ndarray
 
 def pair_labels(sites: Sites, src: np.ndarray, dst: np.ndarray) -> list[str]:
     """``"A->B"`` labels of resolved pairs."""
-    return [f"{sites.names[a]}->{sites.names[b]}" for a, b in zip(src, dst)]
+    names = sites.names
+    return [a + "->" + b for a, b in zip(names[src].tolist(), names[dst].tolist())]

@@ -132,6 +132,9 @@ class Network:
         self._frames = site_frames(ground)
         p = policy
         self._isl = self._isl_links(self.isl_a, self.isl_b, self.isl_cross)
+        # Per-pair constants of the last pair set (geodesics, terrestrial estimates, labels):
+        # the same for every time window, so repeated calls (a study's chunks) reuse them.
+        self._pair_constants: tuple[bytes, dict[str, np.ndarray]] | None = None
         self._gsl = _kg.GslRule(-90.0 if p.min_elevation_deg is None else float(p.min_elevation_deg),
                                 np.inf if p.max_gsl_range_km is None else float(p.max_gsl_range_km),
                                 p.gsl_rank == "range", int(p.gsl_per_station),
@@ -318,8 +321,11 @@ class Network:
         variant, with the ISLs of their topology epoch."""
         import numba
 
-        # A few blocks per thread balance the load; each block allocates once.
-        n_blocks = max(1, min(n_c, 4 * numba.get_num_threads()))
+        # A few blocks per thread balance the load; each block allocates once. Fewer steps
+        # than that: the sources are split too (each group builds its steps' graphs).
+        threads = numba.get_num_threads()
+        n_blocks = max(1, min(n_c, 4 * threads))
+        n_groups = 1 if n_c >= 2 * threads else -(-2 * threads // max(n_c, 1))
         sl = slice(g0, g0 + n_c)
         for name, v in variants.items():
             isl, ground, outages = args[name]
@@ -337,8 +343,8 @@ class Network:
             else:
                 pos = r
             out = _kg.RouteOut(*(a[sl] for a in outs[name]))
-            _kr.route_steps(np.ascontiguousarray(pos), g0, n_blocks, isl, self._gsl, ground,
-                            self._fiber, outages, plan, out)
+            _kr.route_steps(np.ascontiguousarray(pos), g0, n_blocks, n_groups, isl, self._gsl,
+                            ground, self._fiber, outages, plan, out)
 
     def _variant_args(self, v: RoutingVariant) -> tuple[_kg.IslLinks, _kg.Ground, _kg.Outages]:
         """The kernel groups that differ between variants."""
