@@ -79,3 +79,39 @@ def test_a_measurement_covers_places_within_the_match_distance_either_way_round(
     assert MATCH_KM < 67.0
     rtt, source = terrestrial_rtt_ms(london[0] + 0.6, london[1], frankfurt[0], frankfurt[1])
     assert source[0] == "model" and 10.0 < rtt[0] < 30.0
+
+
+def test_the_model_kernel_equals_the_formula_written_out_in_numpy():
+    # The kernel factors each row weight exp(-(x² + y²)/2k²) into per-place terms; here the
+    # formula as the module docstring states it, pair by pair, on random places and on
+    # places next to measured ends (so that both branches, measured and model, are hit).
+    from leolat.ground.baseline import _table, sphere_km
+
+    rng = np.random.default_rng(7)
+    t = _table()
+    m = rtt_model()
+    ends = np.concatenate([t["a"], t["b"]])
+    near = ends[rng.integers(0, len(ends), 300)] + rng.normal(0, 0.2, (300, 2))
+    far = np.column_stack([rng.uniform(-60, 70, 700), rng.uniform(-180, 180, 700)])
+    places = np.concatenate([near, far])
+    i, j = rng.integers(0, len(places), (2, 3000))
+    keep = i != j
+    a, b = places[i[keep]], places[j[keep]]
+    rtt, source = terrestrial_rtt_ms(a[:, 0], a[:, 1], b[:, 0], b[:, 1])
+
+    def dist(p, q):
+        return sphere_km(p[:, None, 0], p[:, None, 1], q[None, :, 0], q[None, :, 1])
+
+    da_a, db_b, da_b, db_a = dist(a, t["a"]), dist(b, t["b"]), dist(a, t["b"]), dist(b, t["a"])
+    e2 = np.minimum(da_a ** 2 + db_b ** 2, da_b ** 2 + db_a ** 2)
+    w = np.exp(-e2 / (2.0 * m.kernel_km ** 2))
+    stretch = (t["rtt_ms"] - m.overhead_ms) / fiber_bound_rtt_ms(t["geodesic_km"])
+    s = (w @ stretch + m.prior_weight * m.median_stretch) / (w.sum(axis=1) + m.prior_weight)
+    bound = fiber_bound_rtt_ms(leolat.geodesic_km(a[:, 0], a[:, 1], b[:, 0], b[:, 1]))
+    expect = m.overhead_ms + s * bound
+    covered = ((da_a <= MATCH_KM) & (db_b <= MATCH_KM)) | ((da_b <= MATCH_KM) & (db_a <= MATCH_KM))
+    hit = covered.any(axis=1)
+    expect[hit] = t["rtt_ms"][np.argmax(covered, axis=1)[hit]]
+    assert 10 < hit.sum() < hit.size - 10
+    np.testing.assert_allclose(rtt, expect, rtol=1e-12)
+    assert np.array_equal(np.char.startswith(source.astype(str), "measured:"), hit)

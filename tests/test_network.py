@@ -183,6 +183,25 @@ def test_results_do_not_depend_on_the_thread_count():
     assert one.rtt_ms.equals(many.rtt_ms) and one.first_sat.equals(many.first_sat)
 
 
+def test_one_step_split_across_threads_routes_as_a_long_window_does():
+    # A window shorter than twice the thread count splits the sources across threads (each
+    # group building the step's graph); a long window splits time only.
+    net = _random_network(6)
+    times = TimeGrid.from_utc("2026-01-01T00:00:00Z", 1200, 60)
+    long = net.route(times, "all")
+    before = numba.get_num_threads()
+    try:
+        for threads in (1, numba.config.NUMBA_NUM_THREADS):
+            numba.set_num_threads(threads)
+            for k in (0, 7):
+                one = net.route(times[k:k + 1], "all")
+                for field in ("distance_km", "hops", "first_sat", "last_sat", "isl_hops"):
+                    assert np.array_equal(getattr(one, field)[0], getattr(long, field)[k],
+                                          equal_nan=True), field
+    finally:
+        numba.set_num_threads(before)
+
+
 def test_with_planes_sets_the_layout_and_refuses_negative_numbers():
     c = Constellation.walker(2, 3, 550, 53)
     flat = Constellation.from_tle(c.to_tle())

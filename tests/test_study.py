@@ -184,7 +184,7 @@ def test_study_file_errors_say_where(tmp_path, edit, message):
 
 
 def test_run_refuses_contradictions(tmp_path):
-    with pytest.raises(StudyError, match="not both"):
+    with pytest.raises(StudyError, match="one of workers="):
         run_study(_study(tmp_path, duration=240), workers=2, scheduler="tcp://x:1")
     with pytest.raises(StudyError, match="scheduler 'notaurl' is not an address"):
         run_study(_study(tmp_path, duration=240), scheduler="notaurl")

@@ -14,9 +14,11 @@ See docs/studies.md for the file format.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,26 +35,71 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Study", "Chunk", "StudyError", "StudyRun", "load_study", "run_study", "read_study",
-           "run_chunk", "compute_chunk", "METRICS", "FORMATS"]
+           "run_chunk", "compute_chunk", "local_client", "METRICS", "FORMATS"]
+
+
+# What chunks are built from, kept per process (a Dask worker keeps it between chunks):
+# building Starlink Gen1's +Grid network takes longer than routing a 10-minute chunk.
+_KEEP = 4
+_BUILT: OrderedDict[tuple, Any] = OrderedDict()
+
+
+def _spec_key(spec: str) -> tuple:
+    """A spec as a cache key: a file by path, size and modification time (an edit is seen)."""
+    p = Path(spec)
+    if p.is_file():
+        st = p.stat()
+        return (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    return (spec,)
+
+
+def _kept(key: tuple, build: Callable[[], Any]) -> Any:
+    if key in _BUILT:
+        _BUILT.move_to_end(key)
+        return _BUILT[key]
+    value = build()
+    _BUILT[key] = value
+    while len(_BUILT) > _KEEP:
+        _BUILT.popitem(last=False)
+    return value
+
+
+def _inputs(chunk: Chunk, base: Path):
+    """(constellation, sites) of a chunk, loaded once per process."""
+    c_spec, s_spec = resolve_spec(chunk.constellation_source, base), resolve_spec(chunk.sites, base)
+    return _kept(("inputs", _spec_key(c_spec), _spec_key(s_spec)),
+                 lambda: (load_constellation(c_spec), load_sites(s_spec)))
+
+
+def _network(chunk: Chunk, base: Path):
+    """A chunk's Network, built once per process for its constellation, sites, policy and
+    backend (then reused by every chunk of other time slices)."""
+    from ..network.routing import Network
+
+    c_spec, s_spec = resolve_spec(chunk.constellation_source, base), resolve_spec(chunk.sites, base)
+
+    def build():
+        constellation, sites = _inputs(chunk, base)
+        policy = LinkPolicy(**chunk.policy_args)
+        constellation, isl, _ = shells_for_isl(constellation, policy.isl)  # +Grid on a catalogue
+        if isl != policy.isl:
+            policy = replace(policy, isl=isl)
+        return Network(constellation, sites, policy, backend=chunk.backend)
+
+    return _kept(("network", _spec_key(c_spec), _spec_key(s_spec),
+                  repr(sorted(chunk.policy_args.items())), chunk.backend), build)
 
 
 def compute_chunk(chunk: Chunk, base: Path) -> pd.DataFrame:
     """The tidy table of one chunk."""
     import pandas as pd
 
-    constellation = load_constellation(resolve_spec(chunk.constellation_source, base))
-    sites = load_sites(resolve_spec(chunk.sites, base))
     ns = chunk.start_ns + np.arange(chunk.n_steps, dtype=np.int64) * int(round(chunk.step_s * 1e9))
     times = TimeGrid(ns)
     if chunk.metric == "latency":
         from ..network.pairs import parse_pairs
-        from ..network.routing import Network
 
-        policy = LinkPolicy(**chunk.policy_args)
-        constellation, isl, _ = shells_for_isl(constellation, policy.isl)  # +Grid on a catalogue
-        if isl != policy.isl:
-            policy = replace(policy, isl=isl)
-        net = Network(constellation, sites, policy, backend=chunk.backend)
+        net = _network(chunk, base)
         # Not Network.latency: a slice where no pair connects is a table of NaNs, not an error.
         ds = net.latency_dataset(net.route(times, parse_pairs(chunk.pairs)))
         table = ds[["rtt_ms", "hops", "isl_hops", "first_sat", "last_sat"]].to_dataframe().reset_index()
@@ -60,6 +107,7 @@ def compute_chunk(chunk: Chunk, base: Path) -> pd.DataFrame:
     else:
         from ..geometry.visibility import visible
 
+        constellation, sites = _inputs(chunk, base)
         min_el = chunk.policy_args.get("min_elevation_deg", 25.0)
         vis = visible(constellation, sites, 25.0 if min_el is None else min_el, times=times,
                       backend=chunk.backend)
@@ -118,7 +166,7 @@ class StudyRun:
 
 
 def run_study(study: Study | PathLike, *, out_dir: PathLike | None = None, workers: int | None = None,
-              scheduler: str | None = None, resume: bool = False) -> StudyRun:
+              scheduler: str | None = None, resume: bool = False, client: Any = None) -> StudyRun:
     """Run the chunks of a study (a :class:`Study` or a TOML path).
 
     Parameters
@@ -133,13 +181,16 @@ def run_study(study: Study | PathLike, *, out_dir: PathLike | None = None, worke
     resume : bool
         Keep chunks already written; otherwise an existing output folder is an error
         (nothing is overwritten by accident).
+    client : dask.distributed.Client, optional
+        Run on this client's cluster and leave it running: its workers keep what they
+        built (networks, loaded kernels) for the next study (see :func:`local_client`).
     """
     if not isinstance(study, Study):
         study = load_study(study)
     if out_dir is not None:
         study = replace(study, output=Path(out_dir))
-    if workers is not None and scheduler is not None:
-        raise StudyError("give workers= or scheduler=, not both")
+    if sum(x is not None for x in (workers, scheduler, client)) > 1:
+        raise StudyError("give one of workers=, scheduler= or client=")
     if scheduler is not None and "://" not in scheduler and ":" not in scheduler:
         raise StudyError(f"scheduler {scheduler!r} is not an address (tcp://host:port)")
     out = study.output
@@ -149,10 +200,23 @@ def run_study(study: Study | PathLike, *, out_dir: PathLike | None = None, worke
         raise StudyError(f"{out} already holds results: pass resume=True (--resume) to complete "
                          f"them, or choose another output folder")
     with study_lock(out):
-        return _run_locked(study, out, workers, scheduler)
+        return _run_locked(study, out, workers, scheduler, client)
 
 
-def _run_locked(study: Study, out: Path, workers: int | None, scheduler: str | None) -> StudyRun:
+def local_client(workers: int) -> Any:
+    """A Dask client on a new local cluster of ``workers`` processes, one thread each and
+    numba on one thread each (what ``workers=`` starts). ``client.close()`` and
+    ``client.cluster.close()`` end it."""
+    from dask.distributed import Client, LocalCluster
+
+    workers = check_count(workers, "workers", error=StudyError, minimum=1)
+    cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
+                           dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"})
+    return Client(cluster)
+
+
+def _run_locked(study: Study, out: Path, workers: int | None, scheduler: str | None,
+                client: Any = None) -> StudyRun:
     state = {c.id: chunk_state(out, study.format, c) for c in study.chunks}
     done = sorted(k for k, v in state.items() if v == "done")
     todo = [c for c in study.chunks if state[c.id] != "done"]
@@ -163,22 +227,23 @@ def _run_locked(study: Study, out: Path, workers: int | None, scheduler: str | N
     from ..base import progress
 
     args = [(asdict(c), base, str(out), study.format) for c in todo]
-    if workers is None and scheduler is None:
+    if workers is None and scheduler is None and client is None:
         where = "in process"
         with progress.bar(len(todo), f"study {study.name}", unit="chunk") as bar:
             for a in args:
                 run_chunk(*a)
                 bar.update(1)
     else:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, as_completed
 
-        if scheduler is not None:
-            client, cluster, where = Client(scheduler), None, f"Dask scheduler {scheduler}"
+        owned = client is None
+        if client is not None:
+            where = f"Dask client {getattr(client.scheduler, 'address', client)}"
+        elif scheduler is not None:
+            client, where = Client(scheduler), f"Dask scheduler {scheduler}"
         else:
-            workers = check_count(workers, "workers", error=StudyError, minimum=1)
-            cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                                   dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"})
-            client, where = Client(cluster), f"local Dask cluster, {workers} workers"
+            client, where = local_client(workers), f"local Dask cluster, {workers} workers"
+        cluster = client.cluster if owned and scheduler is None else None
         try:
             futures = [client.submit(run_chunk, *a, key=f"leolat-{study.name}-{a[0]['id']}",
                                      pure=False, retries=2) for a in args]
@@ -187,9 +252,10 @@ def _run_locked(study: Study, out: Path, workers: int | None, scheduler: str | N
                     fut.result()  # raise a chunk's error here
                     bar.update(1)
         finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+            if owned:
+                client.close()
+                if cluster is not None:
+                    cluster.close()
     return StudyRun(study, [c.id for c in todo], done, time.perf_counter() - t0, where, redone)
 
 
