@@ -242,6 +242,7 @@ def _run_locked(study: Study, out: Path, workers: int | None, scheduler: str | N
         elif scheduler is not None:
             client, where = Client(scheduler), f"Dask scheduler {scheduler}"
         else:
+            assert workers is not None  # no client, no scheduler, not in process
             client, where = local_client(workers), f"local Dask cluster, {workers} workers"
         cluster = client.cluster if owned and scheduler is None else None
         try:

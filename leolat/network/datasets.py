@@ -64,8 +64,8 @@ def routes_dataset(network: Network, routes: Routes) -> xr.Dataset:
     src, dst = routes.source, routes.destination
     one_way = routes.one_way_ms
     gs = network.sites
-    k = pair_constants(network, src, dst)
-    geo_km = k["geodesic_km"].copy()  # each Dataset owns its arrays
+    pc = pair_constants(network, src, dst)
+    geo_km = pc["geodesic_km"].copy()  # each Dataset owns its arrays
     first, last, hops = routes.first_sat, routes.last_sat, routes.hops
     change = np.zeros(one_way.shape, dtype=bool)
     change[1:] = (first[1:] != first[:-1]) | (last[1:] != last[:-1]) | (hops[1:] != hops[:-1])
@@ -83,11 +83,11 @@ def routes_dataset(network: Network, routes: Routes) -> xr.Dataset:
             "geodesic_km": (("pair",), geo_km),
             "vacuum_rtt_ms": (("pair",), 2.0 * geo_km / c * 1e3),
             "fiber_bound_rtt_ms": (("pair",), fiber_bound_rtt_ms(geo_km)),
-            "fiber_rtt_ms": (("pair",), k["fiber_rtt_ms"].copy()),
-            "fiber_rtt_source": (("pair",), k["fiber_rtt_source"].copy()),
+            "fiber_rtt_ms": (("pair",), pc["fiber_rtt_ms"].copy()),
+            "fiber_rtt_source": (("pair",), pc["fiber_rtt_source"].copy()),
             "path_changes": (("pair",), change.sum(axis=0)),
         },
-        coords={"time": routes.times.utc, "pair": k["label"],
+        coords={"time": routes.times.utc, "pair": pc["label"],
                 "source": (("pair",), gs.names[src]),
                 "destination": (("pair",), gs.names[dst])},
         attrs={"constellation": network.constellation.source,
