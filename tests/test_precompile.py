@@ -1,6 +1,7 @@
 """Kernels compiled into the wheel: the first run of the main job loads them, compiling
 nothing (what ``pip install .`` promises, ``leolat/app/precompile.py``)."""
 
+import ast
 import os
 import pickle
 import shutil
@@ -26,16 +27,17 @@ sys.exit(code)
 """
 
 
-# What the wheel build runs (_backend/leolat_build.py): the recorded signatures compiled
-# with leolat/__init__.py never imported.
-_BUILD_STEP = """
-import sys, types
-pkg = types.ModuleType("leolat")
-pkg.__path__ = [sys.argv[1] + "/leolat"]
-sys.modules["leolat"] = pkg
-from leolat._kernels._aot import compile_signatures
-print(compile_signatures())
-"""
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _build_step() -> str:
+    """The script the wheel build runs (``_backend/leolat_build.py``'s ``_COMPILE``), read
+    from the file so that the test runs exactly what the build runs."""
+    tree = ast.parse((ROOT / "_backend" / "leolat_build.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "_COMPILE":
+            return ast.literal_eval(node.value)
+    raise AssertionError("_backend/leolat_build.py has no _COMPILE")
 
 
 def _clean_env(**extra) -> dict:
@@ -52,10 +54,10 @@ def test_kernels_compiled_from_the_recorded_signatures_serve_the_main_job(tmp_pa
     here = Path(leolat.__file__).resolve().parent
     shutil.copytree(here, tmp_path / "leolat", ignore=shutil.ignore_patterns("*.nbi", "*.nbc"))
     env = _clean_env(PYTHONPATH=str(tmp_path))
-    built = subprocess.run([sys.executable, "-c", _BUILD_STEP, str(tmp_path)], env=env,
+    built = subprocess.run([sys.executable, "-c", _build_step(), str(tmp_path)], env=env,
                            capture_output=True, text=True, timeout=900, cwd=tmp_path)
     assert built.returncode == 0, built.stderr[-2000:]
-    assert int(built.stdout.split()[-1]) > 0
+    assert "kernel signatures compiled" in built.stdout
     done = subprocess.run([sys.executable, "-c", _FIRST_RUN], env=env, capture_output=True,
                           text=True, timeout=600, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]

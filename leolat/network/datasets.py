@@ -4,7 +4,7 @@ estimate (:mod:`leolat.ground.baseline`), with the network's provenance as attri
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["routes_dataset"]
 
 
-def pair_constants(network: Network, src: np.ndarray, dst: np.ndarray) -> dict[str, np.ndarray]:
+def pair_constants(network: Network, src: np.ndarray, dst: np.ndarray) -> dict[str, Any]:
     """Per pair ``src[p] -> dst[p]`` (station indices): ``geodesic_km``, ``fiber_rtt_ms``,
     ``fiber_rtt_source`` and ``label``, remembered on the network for the last pair set
     (for 499,500 pairs they cost about as much as routing a snapshot)."""

@@ -12,7 +12,7 @@ graph (hybrid routing: see :mod:`leolat.network.hybrid`).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -134,7 +134,7 @@ class Network:
         self._isl = self._isl_links(self.isl_a, self.isl_b, self.isl_cross)
         # Per-pair constants of the last pair set (geodesics, terrestrial estimates, labels):
         # the same for every time window, so repeated calls (a study's chunks) reuse them.
-        self._pair_constants: tuple[bytes, dict[str, np.ndarray]] | None = None
+        self._pair_constants: tuple[bytes, dict[str, Any]] | None = None
         self._gsl = _kg.GslRule(-90.0 if p.min_elevation_deg is None else float(p.min_elevation_deg),
                                 np.inf if p.max_gsl_range_km is None else float(p.max_gsl_range_km),
                                 p.gsl_rank == "range", int(p.gsl_per_station),
