@@ -8,11 +8,25 @@ from __future__ import annotations
 
 import argparse
 
-from . import capacity, coverage, hybrid, kernels, network, paths, propagate, service, study, topology, visibility
+from . import (
+    capacity,
+    coverage,
+    hybrid,
+    kernels,
+    longstudy,
+    network,
+    paths,
+    propagate,
+    service,
+    study,
+    topology,
+    visibility,
+)
 
 SUITES = {"propagate": propagate, "kernels": kernels, "visibility": visibility,
           "network": network, "coverage": coverage, "hybrid": hybrid,
-          "study": study, "topology": topology, "service": service, "capacity": capacity, "paths": paths}
+          "study": study, "topology": topology, "service": service, "capacity": capacity, "paths": paths,
+          "longstudy": longstudy}
 
 
 def main(argv=None) -> None:
@@ -24,6 +38,10 @@ def main(argv=None) -> None:
     parser.add_argument("--scale", type=float, default=1.0,
                         help="kernels, visibility, network, coverage, hybrid, study: fraction of each "
                              "workload's time span (default 1.0)")
+    parser.add_argument("--kill", action="store_true",
+                        help="longstudy: SIGKILL one worker after a quarter of the chunks")
+    parser.add_argument("--scaling-days", type=float, default=1.0,
+                        help="longstudy: days of the 1-vs-2-worker comparison (default 1)")
     parser.add_argument("--repeat", type=int, default=3, help="timed repetitions (best is kept)")
     parser.add_argument("--out", default="benchmarks/results", help="folder for JSON results ('' for none)")
     args = parser.parse_args(argv)

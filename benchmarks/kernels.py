@@ -1,6 +1,12 @@
 """Propagation-kernel suite: leolat's kernels against python-sgp4, skyfield, astropy and the
 fastest public SGP4 implementations that install from PyPI, on the same inputs in one run.
 
+leolat's positions-only rows (``positions_into``, a kept buffer) stand against astroz's
+``propagate_into`` (its fastest entry point, also into a kept buffer) on 1 CPU and on all,
+in TEME and Earth-fixed frames, and the run ends with the ratios to astroz and heyoka and
+each row's largest distance from the C++ (python-sgp4's TEME; in ITRF, that TEME through
+leolat's rotation: astroz's ECEF uses GMST without UT1-UTC, hence its hundreds of metres).
+
 Workloads (satellites × times):
 
 * ``shell1``: Starlink Gen1 shell 1, 1,584 × 10,000 at 1 s;
@@ -113,6 +119,34 @@ def _peer_heyoka(lines, grid, fast_math=False):
     return run, teme
 
 
+def _astroz_into(lines, grid, output, cpus=None):
+    """astroz's fastest entry point: ``propagate_into`` preallocated, time-major, as its own
+    ``astroz.propagate`` calls it. astroz starts its threads per call, so restricting the
+    calling thread's CPU affinity (``cpus``) restricts its worker threads too."""
+    import astroz
+
+    con = astroz.Constellation("\n".join(lines))
+    start = grid.utc[0].astype("datetime64[us]").item().replace(tzinfo=dt.UTC)
+    start_jd = astroz._start_jd(start)
+    minutes = np.ascontiguousarray(grid.offsets_s / 60.0)
+    offsets = (start_jd - np.array(con._zig.epochs, dtype=np.float64)) * 1440.0
+    pos = np.empty((len(grid), con.num_satellites, 3))
+
+    def run():
+        before = os.sched_getaffinity(0)
+        if cpus is not None:
+            os.sched_setaffinity(0, cpus)
+        try:
+            con._zig.propagate_into(minutes, pos, None, epoch_offsets=offsets, satellite_mask=None,
+                                    output=output, reference_jd=start_jd, time_major=True,
+                                    output_stride=con.num_satellites)
+        finally:
+            os.sched_setaffinity(0, before)
+        return pos
+
+    return run, run
+
+
 def _peer_astroz(lines, grid):
     import astroz
 
@@ -160,8 +194,15 @@ PEERS = {
     "heyoka sgp4_propagator (Julian dates)": lambda lines, g: _peer_heyoka(lines, g),
     "heyoka sgp4_propagator fast_math": lambda lines, g: _peer_heyoka(lines, g, fast_math=True),
     "astroz propagate (Zig SIMD)": _peer_astroz,
+    "astroz propagate_into, 1 CPU": lambda lines, g: _astroz_into(lines, g, "teme", {0}),
+    "astroz propagate_into, all CPUs": lambda lines, g: _astroz_into(lines, g, "teme"),
     "satkit sgp4": _peer_satkit,
     "cysgp4 propagate_many": _peer_cysgp4,
+}
+# astroz's Earth-fixed output, against leolat's ITRF (astroz: GMST rotation, no UT1-UTC).
+ITRF_PEERS = {
+    "astroz propagate_into ecef, 1 CPU": lambda lines, g: _astroz_into(lines, g, "ecef", {0}),
+    "astroz propagate_into ecef, all CPUs": lambda lines, g: _astroz_into(lines, g, "ecef"),
 }
 
 
@@ -186,6 +227,22 @@ def _leolat(c, grid, backend, threads):
     return run
 
 
+def _leolat_into(c, grid, frame, threads, backend="numba-approx"):
+    """Positions only, into a kept buffer (as the astroz rows)."""
+    out = np.empty((len(grid), len(c), 3))
+    error = np.empty((len(grid), len(c)), dtype=np.uint8)
+
+    def run():
+        before = numba.get_num_threads()
+        numba.set_num_threads(threads)
+        try:
+            c.positions_into(grid, out, frame=frame, backend=backend, error=error)
+        finally:
+            numba.set_num_threads(before)
+        return out
+    return run
+
+
 def cold_start_s(backend: str) -> dict:
     """Import + first call in fresh processes: empty numba cache, then warm cache."""
     code = ("import time; t0 = time.perf_counter(); import leolat; "
@@ -197,6 +254,36 @@ def cold_start_s(backend: str) -> dict:
         run = lambda: float(subprocess.run([sys.executable, "-c", code], env=env, check=True,  # noqa: E731
                                            capture_output=True, text=True).stdout)
         return {"cold_s": run(), "warm_cache_s": run()}
+
+
+def _peer_ratios(rows: list[dict], all_threads: int) -> dict:
+    """leolat's positions_into rate over astroz's propagate_into and heyoka's, same run,
+    same frame, same CPUs; printed and returned."""
+    rate = {r["name"]: r["rate_M"] for r in rows if "rate_M" in r}
+    err = {r["name"]: r.get("diff_m") for r in rows}
+    many = f"{all_threads} threads" if all_threads > 1 else "1 thread"
+    pairs = [
+        ("TEME, 1 thread", "leolat positions_into numba-approx teme, 1 thread", "astroz propagate_into, 1 CPU"),
+        (f"TEME, {many}", f"leolat positions_into numba-approx teme, {many}", "astroz propagate_into, all CPUs"),
+        ("ITRF/ECEF, 1 thread", "leolat positions_into numba-approx itrf, 1 thread",
+         "astroz propagate_into ecef, 1 CPU"),
+        (f"ITRF/ECEF, {many}", f"leolat positions_into numba-approx itrf, {many}",
+         "astroz propagate_into ecef, all CPUs"),
+        (f"TEME vs heyoka, {many}", f"leolat positions_into numba-approx teme, {many}",
+         "heyoka sgp4_propagator (Julian dates)"),
+        (f"TEME vs heyoka fast_math, {many}", f"leolat positions_into numba-approx teme, {many}",
+         "heyoka sgp4_propagator fast_math"),
+    ]
+    out = {}
+    print("\nleolat's fastest positions against the fastest peers (same run, ratio > 1: leolat faster):")
+    for label, ours, theirs in pairs:
+        if ours in rate and theirs in rate:
+            out[label] = rate[ours] / rate[theirs]
+            e_ours, e_theirs = err.get(ours), err.get(theirs)
+            errors = (f"; max |Δr| vs C++ {e_ours * 1e3:.4f} mm against {e_theirs * 1e3:.4f} mm"
+                      if e_ours is not None and e_theirs is not None else "")
+            print(f"  {label:<32} {rate[ours]:6.1f} / {rate[theirs]:6.1f} M/s = {out[label]:.2f}×{errors}")
+    return out
 
 
 def run(args) -> dict:
@@ -220,13 +307,22 @@ def run(args) -> dict:
         base_run, base_teme = _satrecarray_numpy_itrf(lines, grid)
         base = add("python-sgp4 SatrecArray + numpy GMST rotation (baseline)", base_run, args.repeat)
         ref_teme = base_teme()
+        # The C++ reference in ITRF: python-sgp4's TEME through leolat's rotation.
+        ref_itrf = c.propagate(grid, backend="sgp4", positions_only=True, memory_budget_mb=1e6).r_itrf_km
+        plural = lambda k: f"{k} thread{'s' if k > 1 else ''}"  # noqa: E731
         for backend in ("numba", "numba-approx"):
             for threads in (1, all_threads):
                 fn = _leolat(c, grid, backend, threads)
-                add(f"leolat {backend}, {threads} thread{'s' if threads > 1 else ''}", fn, args.repeat,
+                add(f"leolat {backend}, {plural(threads)}", fn, args.repeat,
                     teme=lambda fn=fn: fn().r_teme_km, ref=ref_teme)
         add("leolat sgp4 backend (SatrecArray + numba rotation)", _leolat(c, grid, "sgp4", all_threads),
             args.repeat)
+        # Positions only into a kept buffer: the like-for-like rows for astroz's propagate_into.
+        for frame, ref in (("teme", ref_teme), ("itrf", ref_itrf)):
+            for threads in (1, all_threads):
+                fn = _leolat_into(c, grid, frame, threads)
+                add(f"leolat positions_into numba-approx {frame}, {plural(threads)}", fn, args.repeat,
+                    teme=fn, ref=ref, frame=frame.upper())
         sky_run = skyfield_end_to_end(lines, grid)
         add("skyfield EarthSatellite.at().frame_xyz(itrs)", sky_run, 1)
         for name, make in PEERS.items():
@@ -240,6 +336,12 @@ def run(args) -> dict:
             except Exception as exc:  # a peer's failure is a finding, not a crash of the suite
                 rows.append({"name": f"{name} (failed: {str(exc).splitlines()[0][:60]})",
                              "frame": "TEME"})
+        for name, make in ITRF_PEERS.items():
+            try:
+                prun, pteme = make(lines, grid)
+                add(name, prun, args.repeat, teme=pteme, ref=ref_itrf, frame="ECEF")
+            except ImportError as exc:
+                rows.append({"name": f"{name} (not installed: {exc.name})", "frame": "ECEF"})
         # astropy on a slice: its transform is ~µs per position.
         sub_t = max(2, len(grid) // 100)
         sub = ref_teme[:sub_t]
@@ -257,7 +359,8 @@ def run(args) -> dict:
                      ("rate_M", "M sat·t/s", ".2f"), ("ns", "ns/prop", ".1f"),
                      ("peak_MiB", "peak MiB", ".0f"), ("ratio", "× SatrecArray", ".2f"),
                      ("diff_m", "max |Δr| vs C++ m", ".2e")])
-        results[wname] = {"sats": len(c), "times": len(grid), "rows": rows}
+        results[wname] = {"sats": len(c), "times": len(grid), "rows": rows,
+                          "ratios": _peer_ratios(rows, all_threads)}
     cold = {b: cold_start_s(b) for b in ("numba", "numba-approx", "sgp4")}
     print("\ncold start (fresh process: import + preset + first propagate of 1,584 × 600):")
     for b, v in cold.items():

@@ -17,6 +17,8 @@ increment (|b| <= π/4) by the addition formulas, skipping the reduction.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._jit import jit
 
 _S1 = -1.66666666666666324348e-01
@@ -64,10 +66,13 @@ def sincos(x):
     z = r * r
     s = r + r * z * (_S1 + z * (_S2 + z * (_S3 + z * (_S4 + z * (_S5 + z * _S6)))))
     c = 1.0 - 0.5 * z + z * z * (_C1 + z * (_C2 + z * (_C3 + z * (_C4 + z * (_C5 + z * _C6)))))
-    q = int(n) & 3
-    odd = (q & 1) == 1
+    # The quadrant n mod 4 in floating point (exact: n is a small integer): AVX2 has no
+    # packed double -> int64 conversion, so int(n) (or math.floor, which numba types as
+    # int) would be converted lane by lane.
+    q = n - 4.0 * np.floor(n * 0.25)
+    odd = q == 1.0 or q == 3.0
     sv = c if odd else s
     cv = s if odd else c
-    sin_x = -sv if q >= 2 else sv
-    cos_x = -cv if (q == 1 or q == 2) else cv
+    sin_x = -sv if q >= 2.0 else sv
+    cos_x = -cv if (q == 1.0 or q == 2.0) else cv
     return sin_x, cos_x

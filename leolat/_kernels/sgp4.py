@@ -234,13 +234,14 @@ def store_exact(coef, i, s, t, jd_t, fr_t, grav, cth, sth, omega, w, state, full
 
 
 @pjit
-def propagate_itrf(coef, sat_index, when, grav, tile_sats, out):
+def propagate_itrf(coef, sat_index, when, grav, tile_sats, teme, out):
     """SGP4 + TEME -> ITRF for the satellites ``sat_index`` (columns of ``coef``) at every
     instant of ``when`` (a ``frames.Instants``).
 
     Outputs (``out``, a ``frames.States``) are time-first (n_times, n_total_sats, 3) and
     written at the columns ``sat_index``; other columns are left untouched (another
-    backend fills them).
+    backend fills them). With ``teme`` and ``out.full`` False, ``out.r_itrf`` receives
+    TEME positions (the rotation becomes the identity, exact in floating point).
     """
     # Unpack the groups before the parallel loop (see store_exact).
     jd, fr, dut1_s, xp_rad, yp_rad = when
@@ -253,7 +254,12 @@ def propagate_itrf(coef, sat_index, when, grav, tile_sats, out):
         first = (job % n_tiles) * tile_sats
         last = min(first + tile_sats, n)
         w = np.empty((3, 3))
-        cth, sth, omega = earth_rotation(jd[t], fr[t], dut1_s[t], xp_rad[t], yp_rad[t], w)
+        if teme and not full:
+            w[:] = 0.0
+            w[0, 0] = w[1, 1] = w[2, 2] = 1.0
+            cth, sth, omega = 1.0, 0.0, 0.0
+        else:
+            cth, sth, omega = earth_rotation(jd[t], fr[t], dut1_s[t], xp_rad[t], yp_rad[t], w)
         state = np.empty(6)
         for i in range(first, last):
             store_exact(coef, sat_index[i], sat_index[i], t, jd[t], fr[t], grav, cth, sth, omega,

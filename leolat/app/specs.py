@@ -15,6 +15,8 @@ __all__ = ["load_constellation", "load_sites", "is_element_file", "shells_for_is
            "ELEMENT_FILE_SUFFIXES"]
 
 DEFAULT_SITES = "default"
+# Sites spec of a global grid: "grid:STEP_DEG[:KIND]".
+GRID_PREFIX = "grid:"
 # Suffixes that mark a spec as an element-set file.
 ELEMENT_FILE_SUFFIXES = (".tle", ".txt", ".3le", ".2le", ".csv", ".xml", ".json")
 
@@ -71,10 +73,20 @@ def shells_for_isl(constellation: Constellation, isl: str) -> tuple[Constellatio
 
 
 def load_sites(spec: str) -> Sites:
-    """``default`` (the shipped ten cities), a CSV file, or city names separated by ``;``
-    (``"London;Paris, FR"``: a comma picks the country)."""
+    """``default`` (the shipped ten cities), a CSV file, city names separated by ``;``
+    (``"London;Paris, FR"``: a comma picks the country), or a global grid of cell centres
+    weighted by area: ``grid:1`` (1° latitude-longitude), ``grid:2:equal_area``
+    (:meth:`Sites.grid`)."""
     if spec == DEFAULT_SITES:
         return Sites.from_csv(data_path("sites_default.csv"))
+    if spec.startswith(GRID_PREFIX):
+        step, _, kind = spec[len(GRID_PREFIX):].partition(":")
+        try:
+            step_deg = float(step)
+        except ValueError:
+            raise LeolatError(f"{spec!r}: the grid step must be a number of degrees "
+                              f"(grid:1, grid:2:equal_area)") from None
+        return Sites.grid(step_deg, kind or "latlon")
     path = Path(spec)
     if path.suffix.lower() == ".csv" or path.exists():
         return Sites.from_csv(path)

@@ -104,6 +104,19 @@ def compute_chunk(chunk: Chunk, base: Path) -> pd.DataFrame:
         ds = net.latency_dataset(net.route(times, parse_pairs(chunk.pairs)))
         table = ds[["rtt_ms", "hops", "isl_hops", "first_sat", "last_sat"]].to_dataframe().reset_index()
         table = table.drop(columns=["source", "destination"], errors="ignore")
+    elif chunk.metric == "coverage_stats":
+        from ..geometry.coverage import visible_counts
+        from .study_coverage import chunk_stats
+
+        constellation, sites = _inputs(chunk, base)
+        min_el = chunk.policy_args.get("min_elevation_deg", 25.0)
+        eph = constellation.propagate(times, backend=chunk.backend, positions_only=True,
+                                      max_element_age_days=None)
+        counts = visible_counts(eph, sites, 25.0 if min_el is None else min_el)
+        del eph
+        table = pd.DataFrame({"window": np.int32(chunk.window), "start": times.utc[0],
+                              "step_s": chunk.step_s, "site_index": np.arange(len(sites), dtype=np.int32),
+                              "site": sites.names.astype(str), **chunk_stats(counts)})
     else:
         from ..geometry.visibility import visible
 
@@ -162,6 +175,14 @@ class StudyRun:
             s = g.agg(mean_visible="mean", min_visible="min")
             s["covered_pct"] = 100 * g.apply(lambda x: (x > 0).mean())
             lines.append(s.round(2).to_string())
+        if "coverage_stats" in tables:
+            from .study_coverage import merge_coverage_stats
+
+            m = merge_coverage_stats(tables["coverage_stats"])
+            g = m.groupby(["constellation", "site_set", "policy", "window"])
+            s = g.agg(targets=("site", "size"), covered_pct=("percent_covered", "mean"),
+                      mean_visible=("mean_visible", "mean"), worst_max_gap_s=("max_gap_s", "max"))
+            lines.append("coverage_stats (unweighted means over targets):\n" + s.round(2).to_string())
         return "\n".join(lines)
 
 

@@ -28,7 +28,9 @@ from .specs import load_constellation, load_sites
 
 __all__ = ["Chunk", "Study", "load_study", "METRICS", "FORMATS", "resolve_spec"]
 
-METRICS = ("latency", "coverage")
+METRICS = ("latency", "coverage", "coverage_stats")
+# coverage_stats (per-target statistics per chunk, for long windows) is asked for by name.
+DEFAULT_METRICS = ("latency", "coverage")
 FORMATS = ("parquet", "zarr")
 # A [[policies]] table holds LinkPolicy's parameters, by name.
 _POLICY_KEYS = tuple(f.name for f in dataclasses.fields(LinkPolicy))
@@ -185,7 +187,7 @@ def load_study(path: PathLike) -> Study:
     if backend not in BACKENDS:
         raise r.fail("[study]", f"backend must be one of {BACKENDS}, got {backend!r}"
                                 + did_you_mean(str(backend), BACKENDS))
-    metrics = raw.get("metrics", head.get("metrics", list(METRICS)))
+    metrics = raw.get("metrics", head.get("metrics", list(DEFAULT_METRICS)))
     if not isinstance(metrics, list) or not metrics or any(m not in METRICS for m in metrics):
         raise r.fail("[study]", f"metrics must be a non-empty list of {METRICS}, got {metrics!r}")
 
@@ -263,7 +265,8 @@ def load_study(path: PathLike) -> Study:
                     for sname, sites_spec, pairs, n_sites, n_pairs, sites_sha in site_sets:
                         for pname, pargs in policies:
                             cid = f"{metric}__{cname}__{sname}__{pname}__{wname}__{part:04d}"
-                            rows = (hi - lo) * (n_pairs if metric == "latency" else n_sites)
+                            rows = (n_sites if metric == "coverage_stats" else
+                                    (hi - lo) * (n_pairs if metric == "latency" else n_sites))
                             chunk = Chunk(cid, metric, cname, source, sname, sites_spec, pairs,
                                           pname, pargs, w, int(grid.unix_ns[lo]), hi - lo, step,
                                           backend, rows)

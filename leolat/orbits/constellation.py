@@ -23,7 +23,7 @@ from .elements import ELEMENT_FIELDS, GENERATED_FIELD, META_FIELDS, dedupe_eleme
 from .ephemeris import Ephemeris
 from .omm import format_omm, read_omm
 from .presets import preset_shells
-from .propagate import DEFAULT_BACKEND, ELEMENT_AGE_WARN_DAYS, propagate, propagate_chunks
+from .propagate import DEFAULT_BACKEND, ELEMENT_AGE_WARN_DAYS, positions_into, propagate, propagate_chunks
 from .satrec import PreparedElements
 from .shells import ShellParameters, format_shell_table, infer_shell_columns, sgp4_semimajor_axis_km
 from .tle import format_tles, read_tle
@@ -455,21 +455,17 @@ class Constellation:
         ----------
         times : TimeGrid
             ``n_times`` UTC instants (a sequence of datetimes is converted).
-        backend : {"numba", "sgp4"}
-            ``"numba"`` (default): leolat's parallel SGP4 kernel with the ITRF
-            rotation fused in; deep-space element sets go through the C++ code
-            in the same call (``Ephemeris.backend`` says which served each).
-            ``"sgp4"``: python-sgp4's C++ ``SatrecArray`` for every satellite.
-            Both give the same error codes; near-Earth positions agree to a few
-            ulps (bit-identical on the tested catalogues).
-        ut1_utc : bool
-            Use UT1-UTC from the shipped IERS table in TEME -> ITRF (else UT1 = UTC).
-        polar_motion : bool
-            Apply polar motion in TEME -> ITRF.
+        backend : {"numba", "numba-approx", "sgp4"}
+            ``"numba"`` (default): leolat's parallel SGP4 kernel, the ITRF rotation fused
+            in, bit-identical to the C++ on the tested catalogues; ``"numba-approx"``: the
+            SIMD kernel, within 1 mm (µm in practice); ``"sgp4"``: python-sgp4's C++.
+            Deep-space sets go through the C++ in the same call (``Ephemeris.backend``).
+        ut1_utc, polar_motion : bool
+            Use UT1-UTC from the shipped IERS table (else UT1 = UTC), and polar motion,
+            in TEME -> ITRF.
         positions_only : bool
-            Keep only Earth-fixed positions (and error codes): a quarter of the
-            memory, and less work, for visibility, routing and coverage. TEME and
-            velocity arrays are then None.
+            Keep only Earth-fixed positions (and error codes): a quarter of the memory,
+            and less work. TEME and velocity arrays are then None.
         memory_budget_mb : float
             Refuse (:class:`MemoryBudgetError`) to allocate more than this many
             MiB; :meth:`propagate_chunks` iterates within it instead.
@@ -488,6 +484,11 @@ class Constellation:
                          polar_motion=polar_motion, positions_only=positions_only,
                          memory_budget_mb=memory_budget_mb,
                          max_element_age_days=max_element_age_days)
+
+    def positions_into(self, times: TimeLike, out: np.ndarray, **kwargs) -> np.ndarray:
+        """Positions into a kept buffer ``out`` (n_times, n_sats, 3), ``frame="itrf"`` or
+        ``"teme"``; returns error codes. See :func:`leolat.orbits.propagate.positions_into`."""
+        return positions_into(self, times, out, **kwargs)
 
     def propagate_chunks(self, times: TimeLike, backend: str = DEFAULT_BACKEND, *,
                          memory_budget_mb: float = DEFAULT_MEMORY_BUDGET_MB,

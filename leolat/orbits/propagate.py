@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 
 from .._kernels import frames as _kf
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from .constellation import Constellation
 
 __all__ = ["BACKENDS", "DEFAULT_BACKEND", "ELEMENT_AGE_WARN_DAYS", "bytes_per_sat_time",
-           "check_backend", "check_element_age", "propagate", "propagate_chunks",
+           "check_backend", "check_element_age", "positions_into", "propagate", "propagate_chunks",
            "positions_chunks", "positions_at"]
 
 BACKENDS = ("numba", "numba-approx", "sgp4")
@@ -118,9 +119,17 @@ def check_element_age(constellation: Constellation, times: TimeGrid, *,
         ElementAgeWarning, stacklevel=stacklevel)
 
 
-def _cpp_into(sat_array, columns: np.ndarray, when: _kf.Instants, out: _kf.States) -> None:
-    """python-sgp4's C++ for some satellites, rotated and written at ``columns`` of ``out``."""
+def _cpp_into(sat_array, columns: np.ndarray, when: _kf.Instants, teme: bool,
+              out: _kf.States) -> None:
+    """python-sgp4's C++ for some satellites, rotated and written at ``columns`` of ``out``
+    (TEME positions into ``out.r_itrf`` with ``teme`` and ``out.full`` False)."""
     e_st, r_st, v_st = sat_array.sgp4(when.jd, when.fr)
+    if teme and not out.full:
+        r = r_st.transpose(1, 0, 2)
+        r[(e_st != 0).T] = np.nan  # as everywhere: a failed state is NaN, never a position
+        out.r_itrf[:, columns] = r
+        out.error[:, columns] = e_st.T
+        return
     if out.full:
         _kf.teme_to_itrf_sat_major(e_st, r_st, v_st, when, columns, out)
         return
@@ -131,6 +140,36 @@ def _cpp_into(sat_array, columns: np.ndarray, when: _kf.Instants, out: _kf.State
     _kf.teme_to_itrf_sat_major(e_st, r_st, v_st, when, np.arange(columns.size), scratch)
     out.r_itrf[:, columns] = scratch.r_itrf
     out.error[:, columns] = scratch.error
+
+
+def _fill(constellation: Constellation, times: TimeGrid, backend: str, ut1_utc: bool,
+          polar_motion: bool, teme: bool, out: _kf.States) -> np.ndarray:
+    """Run the backends into ``out``; returns which backend served each satellite.
+
+    With ``teme`` (and ``out.full`` False) ``out.r_itrf`` receives TEME positions.
+    """
+    dut1, xp, yp = earth_orientation(times.jd, times.fr, ut1_utc=ut1_utc,
+                                     polar_motion=polar_motion)
+    prepared = constellation.prepared
+    served_by = np.full(len(constellation), "sgp4", dtype="U12")
+    when = _kf.Instants(np.asarray(times.jd), np.asarray(times.fr), dut1, xp, yp)
+    if backend == "numba-approx" and prepared.near.size:
+        coef, blocks = prepared.near_coef
+        contiguous = bool(prepared.near[-1] - prepared.near[0] == prepared.near.size - 1)
+        per_job = _kapprox.tiles_per_job(len(times), prepared.near.size, numba.get_num_threads())
+        _kapprox.propagate_itrf_approx(coef, blocks, prepared.near, contiguous, when,
+                                       prepared.gravity, teme, per_job, out)
+        served_by[prepared.near] = "numba-approx"
+    elif backend == "numba" and prepared.near.size:
+        _ksgp4.propagate_itrf(prepared.coef, prepared.near, when, prepared.gravity,
+                              _ksgp4.TILE_SATS, teme, out)
+        served_by[prepared.near] = "numba"
+    if backend == "sgp4":
+        _cpp_into(prepared.satrec_array, np.arange(len(constellation)), when, teme, out)
+    elif prepared.deep.size:
+        # Deep-space satellites go through the C++ code inside the same call.
+        _cpp_into(prepared.deep_array, prepared.deep, when, teme, out)
+    return served_by
 
 
 def propagate(constellation: Constellation, times: TimeLike, *, backend: str = DEFAULT_BACKEND, ut1_utc: bool = True,
@@ -146,33 +185,14 @@ def propagate(constellation: Constellation, times: TimeLike, *, backend: str = D
     n_sats, n_times = len(constellation), len(times)
     _check_budget(n_sats, n_times, memory_budget_mb, positions_only)
     check_element_age(constellation, times, max_age_days=max_element_age_days, stacklevel=4)
-    dut1, xp, yp = earth_orientation(times.jd, times.fr, ut1_utc=ut1_utc,
-                                     polar_motion=polar_motion)
-    prepared = constellation.prepared
     full = not positions_only
     shape = (n_times, n_sats, 3)
     r_itrf = np.empty(shape)
     # Placeholders the kernels never touch when only positions are wanted.
     r_teme, v_teme, v_itrf = (np.empty(shape if full else (1, 1, 3)) for _ in range(3))
     error = np.empty((n_times, n_sats), dtype=np.uint8)
-    served_by = np.full(n_sats, "sgp4", dtype="U12")
-    when = _kf.Instants(np.asarray(times.jd), np.asarray(times.fr), dut1, xp, yp)
     out = _kf.States(full, r_teme, v_teme, r_itrf, v_itrf, error)
-    if backend == "numba-approx" and prepared.near.size:
-        coef, blocks = prepared.near_coef
-        contiguous = bool(prepared.near[-1] - prepared.near[0] == prepared.near.size - 1)
-        _kapprox.propagate_itrf_approx(coef, blocks, prepared.near, contiguous, when,
-                                       prepared.gravity, out)
-        served_by[prepared.near] = "numba-approx"
-    elif backend == "numba" and prepared.near.size:
-        _ksgp4.propagate_itrf(prepared.coef, prepared.near, when, prepared.gravity,
-                              _ksgp4.TILE_SATS, out)
-        served_by[prepared.near] = "numba"
-    if backend == "sgp4":
-        _cpp_into(prepared.satrec_array, np.arange(n_sats), when, out)
-    elif prepared.deep.size:
-        # Deep-space satellites go through the C++ code inside the same call.
-        _cpp_into(prepared.deep_array, prepared.deep, when, out)
+    served_by = _fill(constellation, times, backend, ut1_utc, polar_motion, False, out)
     return Ephemeris(
         times=times,
         satnum=constellation.satnum,
@@ -182,6 +202,75 @@ def propagate(constellation: Constellation, times: TimeLike, *, backend: str = D
         error=error, backend=served_by,
         ut1_utc=ut1_utc, polar_motion=polar_motion,
     )
+
+
+def positions_into(constellation: Constellation, times: TimeLike, out: np.ndarray, *,
+                   frame: str = "itrf", backend: str = DEFAULT_BACKEND, ut1_utc: bool = True,
+                   polar_motion: bool = False, error: np.ndarray | None = None,
+                   max_element_age_days: float | None = ELEMENT_AGE_WARN_DAYS) -> np.ndarray:
+    """Positions of every satellite at every time, written into a buffer the caller keeps.
+
+    For loops that propagate window after window: reusing ``out`` spares allocating
+    (and the kernel first touching) fresh pages every call, and nothing else is
+    allocated but the error codes (or not even those, with ``error``).
+
+    Parameters
+    ----------
+    constellation : Constellation
+    times : TimeGrid
+        ``n_times`` UTC instants.
+    out : numpy.ndarray, shape (n_times, n_sats, 3), float64, C-contiguous, writeable
+        Receives positions in km; NaN where SGP4 failed.
+    frame : {"itrf", "teme"}
+        Earth-fixed (as :attr:`Ephemeris.r_itrf_km`) or SGP4's TEME (as
+        :attr:`Ephemeris.r_teme_km`), bit for bit what :func:`propagate` gives.
+    backend, ut1_utc, polar_motion, max_element_age_days
+        As for :func:`propagate` (``ut1_utc`` and ``polar_motion`` only matter for ITRF).
+    error : numpy.ndarray, shape (n_times, n_sats), uint8, optional
+        Receives the SGP4 error codes; allocated when not given.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_times, n_sats), uint8
+        The error codes (``error`` itself when given).
+
+    Raises
+    ------
+    LeolatError
+        If ``frame`` or ``backend`` is unknown, or a buffer has the wrong shape, dtype or
+        layout (it is never written then).
+    """
+    times = as_timegrid(times)
+    check_backend(backend)
+    if frame not in ("itrf", "teme"):
+        raise LeolatError(f"frame={frame!r}: choose 'itrf' or 'teme'")
+    shape = (len(times), len(constellation), 3)
+    _check_buffer("out", out, shape, np.float64)
+    if error is None:
+        error = np.empty(shape[:2], dtype=np.uint8)
+    _check_buffer("error", error, shape[:2], np.uint8)
+    check_element_age(constellation, times, max_age_days=max_element_age_days, stacklevel=4)
+    placeholder = np.empty((1, 1, 3))
+    states = _kf.States(False, placeholder, placeholder, out, placeholder, error)
+    _fill(constellation, times, backend, ut1_utc, polar_motion, frame == "teme", states)
+    return error
+
+
+def _check_buffer(name: str, array: np.ndarray, shape: tuple[int, ...], dtype: type) -> None:
+    if not isinstance(array, np.ndarray):
+        raise LeolatError(f"{name} must be a numpy array of shape {shape}, not {type(array).__name__}")
+    problems = []
+    if array.shape != shape:
+        problems.append(f"shape {array.shape}, expected {shape} (times, satellites"
+                        f"{', xyz' if len(shape) == 3 else ''})")
+    if array.dtype != dtype:
+        problems.append(f"dtype {array.dtype}, expected {np.dtype(dtype)}")
+    if not array.flags.c_contiguous:
+        problems.append("not C-contiguous")
+    if not array.flags.writeable:
+        problems.append("read-only")
+    if problems:
+        raise LeolatError(f"{name}: " + "; ".join(problems))
 
 
 def propagate_chunks(constellation: Constellation, times: TimeLike, *,
