@@ -47,6 +47,8 @@ def cloud_regions(provider: Filter = None, region: Filter = None, country: Filte
     country : str or sequence of str, optional
         ISO 3166 country codes.
 
+    Notes
+    -----
     Coordinates are of the region's city (GeoNames): providers publish the metro
     area, not the buildings. The table's ``source`` column names each provider's page.
     """
