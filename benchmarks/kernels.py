@@ -305,18 +305,21 @@ def run(args) -> dict:
             return row
 
         base_run, base_teme = _satrecarray_numpy_itrf(lines, grid)
-        base = add("python-sgp4 SatrecArray + numpy GMST rotation (baseline)", base_run, args.repeat)
         ref_teme = base_teme()
-        # The C++ reference in ITRF: python-sgp4's TEME through leolat's rotation.
+        # The C++ reference in ITRF: python-sgp4's TEME through leolat's rotation (with UT1-UTC;
+        # the baseline's plain GMST rotation without it is metres off, skyfield's ITRS is not).
         ref_itrf = c.propagate(grid, backend="sgp4", positions_only=True, memory_budget_mb=1e6).r_itrf_km
+        base = add("python-sgp4 SatrecArray + numpy GMST rotation (baseline)", base_run, args.repeat,
+                   teme=base_run, ref=ref_itrf)
         plural = lambda k: f"{k} thread{'s' if k > 1 else ''}"  # noqa: E731
         for backend in ("numba", "numba-approx"):
             for threads in (1, all_threads):
                 fn = _leolat(c, grid, backend, threads)
                 add(f"leolat {backend}, {plural(threads)}", fn, args.repeat,
                     teme=lambda fn=fn: fn().r_teme_km, ref=ref_teme)
-        add("leolat sgp4 backend (SatrecArray + numba rotation)", _leolat(c, grid, "sgp4", all_threads),
-            args.repeat)
+        cpp = _leolat(c, grid, "sgp4", all_threads)
+        add("leolat sgp4 backend (SatrecArray + numba rotation)", cpp, args.repeat,
+            teme=lambda cpp=cpp: cpp().r_teme_km, ref=ref_teme)
         # Positions only into a kept buffer: the like-for-like rows for astroz's propagate_into.
         for frame, ref in (("teme", ref_teme), ("itrf", ref_itrf)):
             for threads in (1, all_threads):
@@ -324,7 +327,7 @@ def run(args) -> dict:
                 add(f"leolat positions_into numba-approx {frame}, {plural(threads)}", fn, args.repeat,
                     teme=fn, ref=ref, frame=frame.upper())
         sky_run = skyfield_end_to_end(lines, grid)
-        add("skyfield EarthSatellite.at().frame_xyz(itrs)", sky_run, 1)
+        add("skyfield EarthSatellite.at().frame_xyz(itrs)", sky_run, 1, teme=sky_run, ref=ref_itrf)
         for name, make in PEERS.items():
             try:
                 prun, pteme = make(lines, grid)

@@ -41,9 +41,22 @@ def _topic(name: str, obj) -> str:
     return "Outputs: result files, CZML, plots" if name == "plot" else "Other"
 
 
-def _summary(obj) -> str:
+def _roles():
+    """docs/griffe_roles.py, loaded by path (docs/ is not a package on sys.path for mkdocs)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("griffe_roles", Path(__file__).with_name("griffe_roles.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _summary(obj, public: set[str]) -> str:
+    convert = _roles().convert
     doc = inspect.getdoc(obj) or ""
-    return doc.strip().split("\n\n")[0].replace("\n", " ").replace("|", "\\|")
+    return convert(doc.strip().split("\n\n")[0].replace("\n", " "), public).replace("|", "\\|")
 
 
 def _api_pages() -> dict[str, str]:
@@ -51,6 +64,7 @@ def _api_pages() -> dict[str, str]:
 
     pages: dict[str, str] = {}
     groups: dict[str, list[str]] = {}
+    public = set(leolat.__all__)
     for name in leolat.__all__:
         if name == "__version__":
             continue
@@ -68,7 +82,7 @@ def _api_pages() -> dict[str, str]:
     for topic in sorted(groups, key=order.index):
         lines += [f"## {topic}", "", "| name | summary |", "| --- | --- |"]
         for name in groups[topic]:
-            lines.append(f"| [`{name}`]({name}.md) | {_summary(getattr(leolat, name))} |")
+            lines.append(f"| [`{name}`]({name}.md) | {_summary(getattr(leolat, name), public)} |")
         lines.append("")
     pages["api/index.md"] = "\n".join(lines)
     return pages

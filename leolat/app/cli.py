@@ -80,7 +80,8 @@ def _common(constellation=DEFAULT_CONSTELLATION, sites=True, output=True, min_el
     if sites:
         p.add_argument("--sites", default=DEFAULT_SITES,
                        help="'default' (10 shipped cities), a CSV file (name, lat_deg, lon_deg), "
-                            "or city names separated by ';'")
+                            "city names separated by ';', or a global grid ('grid:1', "
+                            "'grid:2:equal_area')")
     if min_elevation is not None:
         p.add_argument("--min-elevation", type=float, default=min_elevation,
                        help="minimum elevation in degrees (default %(default)g)")
