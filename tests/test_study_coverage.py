@@ -1,13 +1,17 @@
 """The coverage_stats study metric: chunks of per-target statistics that merge, across chunk
 boundaries, into exactly what ``coverage`` gives over the whole window."""
 
+import dataclasses
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from leolat import Constellation, LeolatError, Sites, TimeGrid, coverage
 from leolat.app.specs import load_sites
-from leolat.app.study import read_study, run_study
+from leolat.app.study import read_study, run_chunk, run_study
 from leolat.app.study_coverage import chunk_stats, merge_coverage_stats
+from leolat.app.study_store import chunk_path
 
 STUDY = """
 [study]
@@ -44,12 +48,15 @@ def merged(tmp_path_factory):
     assert len(run.computed) == 9  # 6 h in chunks of 40 min
     table = read_study(run.study)["coverage_stats"]
     assert len(table) == 9 * 648
-    return table
+    return run.study, table
 
 
 @pytest.mark.parametrize("edge_gaps", ["include", "exclude"])
 def test_merged_chunks_equal_coverage_over_the_whole_window(merged, edge_gaps):
+    study, merged = merged
     m = merge_coverage_stats(merged, edge_gaps=edge_gaps)
+    # Read chunk by chunk from the study (bounded memory): the same table.
+    pd.testing.assert_frame_equal(merge_coverage_stats(study, edge_gaps=edge_gaps), m)
     whole = coverage(Constellation.preset("kuiper-k1"), Sites.grid(10),
                      TimeGrid.from_utc("2026-01-01T00:00:00Z", 21600, 60), 35, edge_gaps=edge_gaps)
     assert m["site"].tolist() == whole["target"].values.tolist()
@@ -79,3 +86,14 @@ def test_grid_site_specs():
     assert len(load_sites("grid:10:equal_area")) < 648
     with pytest.raises(LeolatError, match="grid step must be a number"):
         load_sites("grid:one")
+
+
+def test_a_chunk_already_written_is_not_computed_again(merged):
+    # What Dask does when a worker holding finished results dies: it reruns their tasks.
+    study, _ = merged
+    chunk = study.chunks[3]
+    path = chunk_path(study.output, study.format, chunk)
+    before = path.stat().st_mtime_ns
+    cid, _ = run_chunk(dataclasses.asdict(chunk), str(study.path.parent), str(study.output),
+                             study.format)
+    assert cid == chunk.id and path.stat().st_mtime_ns == before  # kept, not rewritten

@@ -138,7 +138,10 @@ def run_chunk(chunk_fields: dict, base: str, out: str, fmt: str) -> tuple[str, f
     plain function of plain values, so that Dask can ship it to any worker."""
     t0 = time.perf_counter()
     chunk = Chunk(**chunk_fields)
-    write_chunk(compute_chunk(chunk, Path(base)), Path(out), fmt, chunk)
+    # Idempotent: Dask reruns a task whose result was held by a worker that died, although
+    # its chunk is on disk already; a chunk written whole for this description is kept.
+    if chunk_state(Path(out), fmt, chunk) != "done":
+        write_chunk(compute_chunk(chunk, Path(base)), Path(out), fmt, chunk)
     return chunk.id, time.perf_counter() - t0
 
 
@@ -162,7 +165,7 @@ class StudyRun:
         lines = [f"study {self.study.name!r}: {len(self.study)} chunks, {len(self.computed)} computed"
                  f"{redone}, {len(self.skipped)} already done, {self.seconds:.1f} s ({self.where}); "
                  f"results in {self.study.output}"]
-        tables = self.tables()
+        tables = read_study(self.study, metrics=("latency", "coverage"))
         if "latency" in tables:
             t = tables["latency"]
             g = t.groupby(["constellation", "site_set", "policy", "pair"])["rtt_ms"]
@@ -175,10 +178,10 @@ class StudyRun:
             s = g.agg(mean_visible="mean", min_visible="min")
             s["covered_pct"] = 100 * g.apply(lambda x: (x > 0).mean())
             lines.append(s.round(2).to_string())
-        if "coverage_stats" in tables:
+        if any(c.metric == "coverage_stats" for c in self.study.chunks):
             from .study_coverage import merge_coverage_stats
 
-            m = merge_coverage_stats(tables["coverage_stats"])
+            m = merge_coverage_stats(self.study)
             g = m.groupby(["constellation", "site_set", "policy", "window"])
             s = g.agg(targets=("site", "size"), covered_pct=("percent_covered", "mean"),
                       mean_visible=("mean_visible", "mean"), worst_max_gap_s=("max_gap_s", "max"))
@@ -270,8 +273,12 @@ def _run_locked(study: Study, out: Path, workers: int | None, scheduler: str | N
             futures = [client.submit(run_chunk, *a, key=f"leolat-{study.name}-{a[0]['id']}",
                                      pure=False, retries=2) for a in args]
             with progress.bar(len(futures), f"study {study.name}", unit="chunk") as bar:
-                for fut in as_completed(futures):
+                pending = as_completed(futures)
+                del futures  # as_completed holds them; each is dropped once read
+                for fut in pending:
                     fut.result()  # raise a chunk's error here
+                    # Released, a finished task is not recomputed if its worker dies later.
+                    fut.release()
                     bar.update(1)
         finally:
             if owned:
@@ -281,11 +288,13 @@ def _run_locked(study: Study, out: Path, workers: int | None, scheduler: str | N
     return StudyRun(study, [c.id for c in todo], done, time.perf_counter() - t0, where, redone)
 
 
-def read_study(study: Study | PathLike) -> dict[str, pd.DataFrame]:
+def read_study(study: Study | PathLike, metrics: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
     """Every written chunk of a study, concatenated: {metric: DataFrame}, rows in chunk order.
 
     Each table's ``attrs`` hold the study's provenance (versions, the study file's hash,
-    element epochs per constellation) as written in ``output/study.json``.
+    element epochs per constellation) as written in ``output/study.json``. ``metrics``
+    restricts the tables read (default: all); for long ``coverage_stats`` studies,
+    :func:`leolat.app.study_coverage.merge_coverage_stats` reads chunk by chunk instead.
     """
     import pandas as pd
 
@@ -293,7 +302,7 @@ def read_study(study: Study | PathLike) -> dict[str, pd.DataFrame]:
         study = load_study(study)
     provenance = read_manifest(study.output)
     out = {}
-    for metric in METRICS:
+    for metric in METRICS if metrics is None else metrics:
         parts = [read_chunk(study.output, study.format, c) for c in study.chunks
                  if c.metric == metric and chunk_state(study.output, study.format, c) == "done"]
         if parts:
