@@ -8,10 +8,14 @@ satellites has no calls and no data-dependent branches:
 * ``am^1.5`` as ``am·sqrt(am)``; divisions by a common value as one reciprocal;
   ``fmod(x, 2π)`` by arithmetic; ``atan2`` followed by ``sin``/``cos`` replaced
   by the angle-difference identities (no ``atan2`` at all);
-* Kepler's equation: a fixed number of Newton steps (``KEPLER_STEPS``), then a
-  convergence check; the few satellites not converged (high eccentricity) are
-  recomputed by the exact scalar kernel in a second pass over the tile;
-* error conditions become a code and NaN outputs through selects.
+* Kepler's equation: two Newton steps (``KEPLER_STEPS``) and an error bound on the
+  result (see ``_make_tile_states``); the few satellites it does not cover (e > 1/2,
+  or a last step above ``_LAST_STEP``) are recomputed by the exact scalar kernel in a
+  second pass over the tile;
+* error conditions become a (floating-point) code and NaN outputs through selects, and
+  nothing in the loop converts between integers and doubles (AVX2 does that lane by
+  lane);
+* two variants of the loop: with velocities, and positions only.
 
 The arithmetic differs from the C++ only in the last bits of each
 transcendental: positions agree with python-sgp4 within micrometres (the
