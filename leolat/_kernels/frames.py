@@ -83,6 +83,19 @@ def earth_rotation(jd, fr, dut1_s, xp_rad, yp_rad, w):
 
 
 @jit
+def rotation_for(teme, jd, fr, dut1_s, xp_rad, yp_rad, w):
+    """:func:`earth_rotation`, or with ``teme`` the identity (``w`` = I, cos 1, sin 0, rate 0):
+    rotating by it leaves TEME states as they are, exactly in floating point
+    (``1·x + 0·y == x``), so one kernel writes either frame."""
+    if teme:
+        for a in range(3):
+            for b in range(3):
+                w[a, b] = 1.0 if a == b else 0.0
+        return 1.0, 0.0, 0.0
+    return earth_rotation(jd, fr, dut1_s, xp_rad, yp_rad, w)
+
+
+@jit
 def rotate_state(c, s, omega, w, x, y, z, vx, vy, vz):
     """One TEME state to ITRF given earth_rotation()'s outputs.
 

@@ -30,7 +30,7 @@ from numba import prange
 
 from ..base.constants import MINUTES_PER_DAY as _MIN_PER_DAY
 from ._jit import jit, pjit
-from .frames import earth_rotation, rotate_state
+from .frames import earth_rotation, rotate_state, rotation_for
 
 
 class Gravity(NamedTuple):
@@ -254,12 +254,8 @@ def propagate_itrf(coef, sat_index, when, grav, tile_sats, teme, out):
         first = (job % n_tiles) * tile_sats
         last = min(first + tile_sats, n)
         w = np.empty((3, 3))
-        if teme and not full:
-            w[:] = 0.0
-            w[0, 0] = w[1, 1] = w[2, 2] = 1.0
-            cth, sth, omega = 1.0, 0.0, 0.0
-        else:
-            cth, sth, omega = earth_rotation(jd[t], fr[t], dut1_s[t], xp_rad[t], yp_rad[t], w)
+        cth, sth, omega = rotation_for(teme and not full, jd[t], fr[t], dut1_s[t], xp_rad[t],
+                                       yp_rad[t], w)
         state = np.empty(6)
         for i in range(first, last):
             store_exact(coef, sat_index[i], sat_index[i], t, jd[t], fr[t], grav, cth, sth, omega,

@@ -31,7 +31,7 @@ from numba import prange
 
 from ..base.constants import MINUTES_PER_DAY as _MIN_PER_DAY
 from ._jit import jit, pjit
-from .frames import earth_rotation
+from .frames import rotation_for
 from .polymath import rotate, sincos, sincos_small
 from .sgp4 import (
     AM_BASE,
@@ -371,12 +371,8 @@ def propagate_itrf_approx(coef, blocks, columns, contiguous, when, grav, teme, t
         tile0 = (job % jobs_per_time) * per_job
         tile1 = min(tile0 + per_job, n_tiles)
         w = np.empty((3, 3))
-        if teme and not full:
-            w[:] = 0.0
-            w[0, 0] = w[1, 1] = w[2, 2] = 1.0
-            cth, sth, omega = 1.0, 0.0, 0.0
-        else:
-            cth, sth, omega = earth_rotation(jd[t], fr[t], dut1_s[t], xp_rad[t], yp_rad[t], w)
+        cth, sth, omega = rotation_for(teme and not full, jd[t], fr[t], dut1_s[t], xp_rad[t],
+                                       yp_rad[t], w)
         rot = np.empty(12)
         rot[0] = cth
         rot[1] = sth
